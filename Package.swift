@@ -1,0 +1,91 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "aigw",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "AIGateway", targets: ["AIGateway"]),
+        .executable(name: "aigw", targets: ["aigw"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+    ],
+    targets: [
+        // The client library (the binding) and the wire types the server shares with it.
+        .target(name: "AIGateway"),
+        // Providers, the request pipeline, usage parsing, logging records: no HTTP framework.
+        .target(
+            name: "GatewayCore",
+            dependencies: [
+                "AIGateway",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Log stores (SQLite) and the batch writer that feeds them off the request path.
+        .target(
+            name: "GatewayStore",
+            dependencies: [
+                "GatewayCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // Hummingbird routes, request context and the application builder.
+        .target(
+            name: "GatewayServer",
+            dependencies: [
+                "GatewayCore",
+                "GatewayStore",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
+        // A fake of every provider family, streamed and not, with injected faults.
+        .target(
+            name: "MockUpstream",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ]
+        ),
+        // The command line: serve, mock-upstream.
+        .executableTarget(
+            name: "aigw",
+            dependencies: [
+                "GatewayServer",
+                "MockUpstream",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
+        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GatewayCore"]),
+        .testTarget(
+            name: "GatewayServerTests",
+            dependencies: [
+                "GatewayServer",
+                "MockUpstream",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
+    ],
+    swiftLanguageModes: [.v6]
+)

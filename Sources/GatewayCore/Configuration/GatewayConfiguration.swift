@@ -1,0 +1,210 @@
+import AIGateway
+import Foundation
+
+/// Everything `aigw serve` can be told, from a JSON file, the environment and flags (in
+/// rising precedence). Every field has a default, so an empty file (or none) is valid.
+///
+/// ```json
+/// {
+///   "account_id": "local",
+///   "listen": {"host": "127.0.0.1", "port": 8787},
+///   "database": "sqlite:aigw.sqlite",
+///   "providers": {"openai": {"base_url": "http://127.0.0.1:9090/v1"}},
+///   "gateways": {"my-gateway": {"collect_logs": true}}
+/// }
+/// ```
+public struct GatewayConfiguration: Sendable, Equatable {
+    public var accountID = "local"
+    /// The URL clients reach the gateway at (for `getUrl` behind a proxy); defaults to the listen address.
+    public var publicURL: String?
+    /// Bearer token for the management API; none means loopback clients only.
+    public var adminToken: String?
+    public var host = "127.0.0.1"
+    public var port = 8787
+    /// `sqlite:PATH` (or a plain path) or `postgres://...`.
+    public var database = "sqlite:aigw.sqlite"
+    /// Create unknown gateways on first use (Cloudflare's behaviour); false makes them error 2001.
+    public var autoCreateGateways = true
+    /// Largest request body accepted (413 beyond).
+    public var maxRequestBodyBytes = 10 * 1024 * 1024
+    /// How much of each body the log keeps (SPEC: default 10 MB).
+    public var logBodyCapBytes = 10 * 1024 * 1024
+    /// Milliseconds to wait for a provider's response head when the request does not say.
+    public var requestTimeoutMs = 300_000
+    /// Connections kept per upstream host.
+    public var upstreamConnectionsPerHost = 1024
+    public var logQueue = LogQueueSettings()
+    public var providers: [String: ProviderOverride] = [:]
+    public var gateways: [String: GatewaySettings] = [:]
+
+    public init() {}
+
+    /// The URL clients use to reach this gateway.
+    public var effectivePublicURL: String {
+        if let publicURL, !publicURL.isEmpty { return publicURL.hasSuffix("/") ? String(publicURL.dropLast()) : publicURL }
+        let shownHost = host.contains(":") ? "[\(host)]" : host
+        return "http://\(shownHost):\(port)"
+    }
+
+    /// Reads a configuration file, refusing unknown keys so that a misspelt setting is an error, not a no-op.
+    public static func load(file path: String) throws -> GatewayConfiguration {
+        let data: Data
+        do {
+            data = try Data(contentsOf: URL(fileURLWithPath: path))
+        } catch {
+            throw ConfigurationError("cannot read configuration file \(path): \(error.localizedDescription)")
+        }
+        return try decode(data, source: path)
+    }
+
+    /// Parses configuration JSON; `source` names it in errors.
+    public static func decode(_ data: Data, source: String) throws -> GatewayConfiguration {
+        do {
+            return try JSONDecoder().decode(GatewayConfiguration.self, from: data)
+        } catch let error as ConfigurationError {
+            throw ConfigurationError("\(source): \(error.message)")
+        } catch let DecodingError.typeMismatch(_, context), let DecodingError.valueNotFound(_, context),
+            let DecodingError.dataCorrupted(context)
+        {
+            let path = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw ConfigurationError("\(source): \(path.isEmpty ? "" : path + ": ")\(context.debugDescription)")
+        } catch {
+            throw ConfigurationError("\(source): \(error)")
+        }
+    }
+
+    /// Applies the environment's `AIGW_*` settings, which win over the file.
+    public mutating func applyEnvironment(_ environment: [String: String]) throws {
+        if let value = environment["AIGW_ACCOUNT_ID"], !value.isEmpty { accountID = value }
+        if let value = environment["AIGW_PUBLIC_URL"], !value.isEmpty { publicURL = value }
+        if let value = environment["AIGW_ADMIN_TOKEN"], !value.isEmpty { adminToken = value }
+        if let value = environment["AIGW_DATABASE"], !value.isEmpty { database = value }
+        if let value = environment["AIGW_HOST"], !value.isEmpty { host = value }
+        if let value = environment["AIGW_PORT"], !value.isEmpty {
+            guard let port = Int(value), (0...65535).contains(port) else {
+                throw ConfigurationError("AIGW_PORT: '\(value)' is not a port number")
+            }
+            self.port = port
+        }
+    }
+
+    /// Checks values that decode but make no sense.
+    public func validate() throws {
+        guard (0...65535).contains(port) else { throw ConfigurationError("listen.port: \(port) is not a port number") }
+        guard maxRequestBodyBytes > 0 else { throw ConfigurationError("max_request_body_bytes must be positive") }
+        guard logBodyCapBytes >= 0 else { throw ConfigurationError("log_body_cap_bytes must not be negative") }
+        guard requestTimeoutMs > 0 else { throw ConfigurationError("request_timeout_ms must be positive") }
+        guard upstreamConnectionsPerHost > 0 else {
+            throw ConfigurationError("upstream_connections_per_host must be positive")
+        }
+        guard logQueue.capacity > 0, logQueue.batchSize > 0, logQueue.flushIntervalMs > 0 else {
+            throw ConfigurationError("log_queue: capacity, batch_size and flush_interval_ms must be positive")
+        }
+        for id in gateways.keys {
+            do { try GatewayDirectory.validate(id: id) } catch let error as GatewayError {
+                throw ConfigurationError("gateways: \(error.message)")
+            }
+        }
+    }
+}
+
+/// How logs wait between the request path and the store.
+public struct LogQueueSettings: Sendable, Equatable, Codable {
+    /// Records held at most; past that new records are dropped and counted (`aigw_logs_dropped_total`).
+    public var capacity = 100_000
+    /// Records written per transaction at most.
+    public var batchSize = 1000
+    /// How long a partial batch may wait before it is written.
+    public var flushIntervalMs = 50
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case capacity
+        case batchSize = "batch_size"
+        case flushIntervalMs = "flush_interval_ms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        try ConfigurationKeys.rejectUnknown(in: decoder, known: ["capacity", "batch_size", "flush_interval_ms"])
+        capacity = try container.decodeIfPresent(Int.self, forKey: .capacity) ?? capacity
+        batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
+        flushIntervalMs = try container.decodeIfPresent(Int.self, forKey: .flushIntervalMs) ?? flushIntervalMs
+    }
+}
+
+extension GatewayConfiguration: Decodable {
+    private enum Key: String, CodingKey, CaseIterable {
+        case accountID = "account_id"
+        case publicURL = "public_url"
+        case adminToken = "admin_token"
+        case listen, database, providers, gateways
+        case autoCreateGateways = "auto_create_gateways"
+        case maxRequestBodyBytes = "max_request_body_bytes"
+        case logBodyCapBytes = "log_body_cap_bytes"
+        case requestTimeoutMs = "request_timeout_ms"
+        case upstreamConnectionsPerHost = "upstream_connections_per_host"
+        case logQueue = "log_queue"
+    }
+
+    private struct Listen: Decodable {
+        var host: String?
+        var port: Int?
+    }
+
+    public init(from decoder: any Decoder) throws {
+        self.init()
+        try ConfigurationKeys.rejectUnknown(in: decoder, known: Set(Key.allCases.map(\.rawValue)))
+        let container = try decoder.container(keyedBy: Key.self)
+        accountID = try container.decodeIfPresent(String.self, forKey: .accountID) ?? accountID
+        publicURL = try container.decodeIfPresent(String.self, forKey: .publicURL)
+        adminToken = try container.decodeIfPresent(String.self, forKey: .adminToken)
+        if let listen = try container.decodeIfPresent(Listen.self, forKey: .listen) {
+            host = listen.host ?? host
+            port = listen.port ?? port
+        }
+        database = try container.decodeIfPresent(String.self, forKey: .database) ?? database
+        autoCreateGateways = try container.decodeIfPresent(Bool.self, forKey: .autoCreateGateways) ?? autoCreateGateways
+        maxRequestBodyBytes = try container.decodeIfPresent(Int.self, forKey: .maxRequestBodyBytes) ?? maxRequestBodyBytes
+        logBodyCapBytes = try container.decodeIfPresent(Int.self, forKey: .logBodyCapBytes) ?? logBodyCapBytes
+        requestTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMs) ?? requestTimeoutMs
+        upstreamConnectionsPerHost =
+            try container.decodeIfPresent(Int.self, forKey: .upstreamConnectionsPerHost) ?? upstreamConnectionsPerHost
+        logQueue = try container.decodeIfPresent(LogQueueSettings.self, forKey: .logQueue) ?? logQueue
+        providers = try container.decodeIfPresent([String: ProviderOverride].self, forKey: .providers) ?? [:]
+        let decodedGateways = try container.decodeIfPresent([String: GatewaySettings].self, forKey: .gateways) ?? [:]
+        gateways = Dictionary(
+            uniqueKeysWithValues: decodedGateways.map { key, settings in
+                var settings = settings
+                settings.id = key
+                return (key, settings)
+            })
+    }
+}
+
+/// A configuration problem, said in terms of the file's keys or the variable's name.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public var message: String
+    public init(_ message: String) { self.message = message }
+    public var description: String { message }
+}
+
+enum ConfigurationKeys {
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    /// Throws for a key that is not in `known`, naming it and where it stands.
+    static func rejectUnknown(in decoder: any Decoder, known: Set<String>) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        for key in container.allKeys where !known.contains(key.stringValue) {
+            let path = (decoder.codingPath.map(\.stringValue) + [key.stringValue]).joined(separator: ".")
+            throw ConfigurationError(
+                "unknown setting '\(path)'; known settings here: \(known.sorted().joined(separator: ", "))")
+        }
+    }
+}

@@ -1,0 +1,109 @@
+import Foundation
+
+/// An error made by the gateway itself (not passed on from an upstream), sent to the
+/// client in Cloudflare's `AiGatewayError` body (SPEC section 8).
+///
+/// `message` says what was wrong and where; it never contains a secret.
+public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The gateway's error code (`internalCode` in the body).
+    public var code: Int
+    /// The HTTP status the client receives.
+    public var httpStatus: Int
+    /// What went wrong, for a person to read.
+    public var message: String
+    /// Extra response headers, e.g. `Retry-After`.
+    public var headers: [(String, String)]
+
+    /// Creates an error with its code, HTTP status and message.
+    public init(code: Int, httpStatus: Int, message: String, headers: [(String, String)] = []) {
+        self.code = code
+        self.httpStatus = httpStatus
+        self.message = message
+        self.headers = headers
+    }
+
+    public var description: String { "\(code) (HTTP \(httpStatus)): \(message)" }
+
+    public static func == (lhs: GatewayError, rhs: GatewayError) -> Bool {
+        lhs.code == rhs.code && lhs.httpStatus == rhs.httpStatus && lhs.message == rhs.message
+    }
+
+    /// The JSON body of SPEC section 8.
+    public var body: Data {
+        let payload = Body(
+            success: false, result: [], messages: [],
+            error: [.init(code: code, message: message)],
+            name: "AiGatewayError", httpCode: httpStatus, internalCode: code,
+            message: message, description: message)
+        // Encoding a struct of strings and ints cannot fail.
+        return (try? Self.encoder.encode(payload)) ?? Data()
+    }
+
+    private static let encoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+
+    private struct Body: Encodable {
+        struct Entry: Encodable {
+            var code: Int
+            var message: String
+        }
+        var success: Bool
+        var result: [String]
+        var messages: [String]
+        var error: [Entry]
+        var name: String
+        var httpCode: Int
+        var internalCode: Int
+        var message: String
+        var description: String
+    }
+}
+
+extension GatewayError {
+    /// 2001: the gateway does not exist and auto-creation is off, or the account is not served here.
+    public static func gatewayNotFound(_ message: String) -> GatewayError {
+        GatewayError(code: 2001, httpStatus: 404, message: message)
+    }
+
+    /// 2001, HTTP 400: a provider slug that is neither built in nor configured.
+    public static func unknownProvider(_ slug: String, known: [String]) -> GatewayError {
+        GatewayError(
+            code: 2001, httpStatus: 400,
+            message: "unknown provider '\(slug)'; known providers: \(known.joined(separator: ", "))")
+    }
+
+    /// 2005, HTTP 502: the provider could not be reached.
+    public static func upstreamUnreachable(_ provider: String, reason: String) -> GatewayError {
+        GatewayError(code: 2005, httpStatus: 502, message: "no response from provider '\(provider)': \(reason)")
+    }
+
+    /// 2005, HTTP 504: the provider sent nothing within the request timeout.
+    public static func upstreamTimeout(_ provider: String, afterMilliseconds: Int) -> GatewayError {
+        GatewayError(
+            code: 2005, httpStatus: 504,
+            message: "no response from provider '\(provider)' within \(afterMilliseconds) ms (request timeout)")
+    }
+
+    /// 2010, HTTP 400: a `cf-aig-*` header whose value cannot be used.
+    public static func badHeader(_ name: String, _ problem: String) -> GatewayError {
+        GatewayError(code: 2010, httpStatus: 400, message: "invalid header \(name): \(problem)")
+    }
+
+    /// 2011, HTTP 413: a request body over the configured cap.
+    public static func bodyTooLarge(limit: Int) -> GatewayError {
+        GatewayError(code: 2011, httpStatus: 413, message: "request body is larger than the limit of \(limit) bytes")
+    }
+
+    /// 2012, HTTP 400: a URL under `/v1/` that does not name account, gateway and provider.
+    public static func badPath(_ problem: String) -> GatewayError {
+        GatewayError(code: 2012, httpStatus: 400, message: problem)
+    }
+
+    /// 2000, HTTP 500: something inside the gateway failed.
+    public static func `internal`(_ message: String) -> GatewayError {
+        GatewayError(code: 2000, httpStatus: 500, message: message)
+    }
+}

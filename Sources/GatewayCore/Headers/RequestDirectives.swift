@@ -1,0 +1,125 @@
+import AIGateway
+import Foundation
+import HTTPTypes
+
+/// What a request asks of the gateway through its `cf-aig-*` headers (SPEC section 4),
+/// parsed and checked once. A value that cannot be used is a 400 naming the header.
+public struct RequestDirectives: Sendable, Equatable {
+    /// `cf-aig-collect-log`: false means do not log this request.
+    public var collectLog: Bool?
+    /// `cf-aig-collect-log-payload`: false means log without request and response bodies.
+    public var collectLogPayload: Bool?
+    /// `cf-aig-metadata`: at most 5 primitive entries, stored on the log.
+    public var metadata: LogMetadata?
+    /// `cf-aig-event-id`: stored on the log and echoed back.
+    public var eventID: String?
+    /// `cf-aig-request-timeout`: milliseconds to the first response byte.
+    public var requestTimeoutMs: Int?
+    /// `cf-aig-cache-ttl` (or `cf-cache-ttl`): seconds, 1 to 2,592,000.
+    public var cacheTTL: Int?
+    /// `cf-aig-skip-cache` (or `cf-skip-cache`).
+    public var skipCache: Bool?
+    /// `cf-aig-cache-key`.
+    public var cacheKey: String?
+    /// `cf-aig-max-attempts`: 1 to 5.
+    public var maxAttempts: Int?
+    /// `cf-aig-retry-delay`: milliseconds, at most 5000.
+    public var retryDelayMs: Int?
+    /// `cf-aig-backoff`: `constant`, `linear` or `exponential`.
+    public var backoff: String?
+    /// `cf-aig-byok-alias`.
+    public var byokAlias: String?
+
+    /// No directives.
+    public init() {}
+
+    /// Parses every gateway header in `headers`.
+    public init(headers: HTTPFields) throws {
+        collectLog = try Self.bool(headers, GatewayHeader.collectLog)
+        collectLogPayload = try Self.bool(headers, GatewayHeader.collectLogPayload)
+        metadata = try Self.metadata(headers)
+        if let id = headers[Self.name(GatewayHeader.eventID)] {
+            guard !id.isEmpty, id.utf8.count <= 256 else {
+                throw GatewayError.badHeader(GatewayHeader.eventID, "must be 1 to 256 characters")
+            }
+            eventID = id
+        }
+        requestTimeoutMs = try Self.int(headers, GatewayHeader.requestTimeout, in: 1...3_600_000, unit: "milliseconds")
+        cacheTTL =
+            try Self.int(headers, GatewayHeader.cacheTTL, in: 1...2_592_000, unit: "seconds")
+            ?? Self.int(headers, GatewayHeader.legacyCacheTTL, in: 1...2_592_000, unit: "seconds")
+        skipCache = try Self.bool(headers, GatewayHeader.skipCache) ?? Self.bool(headers, GatewayHeader.legacySkipCache)
+        if let key = headers[Self.name(GatewayHeader.cacheKey)] {
+            guard !key.isEmpty else { throw GatewayError.badHeader(GatewayHeader.cacheKey, "must not be empty") }
+            cacheKey = key
+        }
+        maxAttempts = try Self.int(headers, GatewayHeader.maxAttempts, in: 1...5, unit: "attempts")
+        retryDelayMs = try Self.int(headers, GatewayHeader.retryDelay, in: 0...5000, unit: "milliseconds")
+        if let backoff = headers[Self.name(GatewayHeader.backoff)] {
+            guard ["constant", "linear", "exponential"].contains(backoff) else {
+                throw GatewayError.badHeader(
+                    GatewayHeader.backoff, "'\(backoff)' is not one of constant, linear, exponential")
+            }
+            self.backoff = backoff
+        }
+        if let alias = headers[Self.name(GatewayHeader.byokAlias)] {
+            guard !alias.isEmpty else { throw GatewayError.badHeader(GatewayHeader.byokAlias, "must not be empty") }
+            byokAlias = alias
+        }
+    }
+
+    private static func name(_ text: String) -> HTTPField.Name {
+        // Every name passed here is a valid token from GatewayHeader.
+        HTTPField.Name(text)!
+    }
+
+    private static func bool(_ headers: HTTPFields, _ header: String) throws -> Bool? {
+        guard let value = headers[name(header)] else { return nil }
+        switch value.lowercased() {
+        case "true": return true
+        case "false": return false
+        default: throw GatewayError.badHeader(header, "'\(value)' is not true or false")
+        }
+    }
+
+    private static func int(_ headers: HTTPFields, _ header: String, in range: ClosedRange<Int>, unit: String) throws
+        -> Int?
+    {
+        guard let value = headers[name(header)] else { return nil }
+        guard let number = Int(value.trimmingCharacters(in: .whitespaces)) else {
+            throw GatewayError.badHeader(header, "'\(value)' is not a whole number of \(unit)")
+        }
+        guard range.contains(number) else {
+            throw GatewayError.badHeader(
+                header, "\(number) is out of range (\(range.lowerBound) to \(range.upperBound) \(unit))")
+        }
+        return number
+    }
+
+    private static func metadata(_ headers: HTTPFields) throws -> LogMetadata? {
+        guard let value = headers[name(GatewayHeader.metadata)] else { return nil }
+        return try LogMetadata.parse(json: Data(value.utf8), field: GatewayHeader.metadata)
+    }
+}
+
+extension Dictionary where Key == String, Value == MetadataValue {
+    /// Parses JSON against the metadata rules (an object of at most 5 entries whose values
+    /// are strings, numbers, booleans or null), or throws a 400 naming `field`.
+    public static func parse(json: Data, field: String) throws -> LogMetadata {
+        let metadata: LogMetadata
+        do {
+            metadata = try JSONDecoder().decode(LogMetadata.self, from: json)
+        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
+            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
+            throw GatewayError.badHeader(
+                field, "entry '\(key)' must be a string, number, boolean or null, not an object or array")
+        } catch {
+            throw GatewayError.badHeader(field, "must be a JSON object, e.g. {\"user\": \"123\"}")
+        }
+        guard metadata.count <= LogMetadata.maximumEntries else {
+            throw GatewayError.badHeader(
+                field, "has \(metadata.count) entries; at most \(LogMetadata.maximumEntries) are allowed")
+        }
+        return metadata
+    }
+}

@@ -1,0 +1,55 @@
+import CoreMetrics
+import Metrics
+
+/// The gateway's metrics, made through an injected factory so that each server (and
+/// each test) has its own registry instead of a process-wide global.
+public struct GatewayMetrics: Sendable {
+    private let factory: any MetricsFactory
+    private let overhead: Metrics.Timer
+    private let queueDepth: Gauge
+    private let dropped: Counter
+    private let written: Counter
+    private let writeFailures: Counter
+
+    /// Metrics recorded into `factory`'s registry.
+    public init(factory: any MetricsFactory) {
+        self.factory = factory
+        self.overhead = Metrics.Timer(label: "aigw_gateway_overhead_seconds", dimensions: [], factory: factory)
+        self.queueDepth = Gauge(label: "aigw_log_queue_depth", dimensions: [], factory: factory)
+        self.dropped = Counter(label: "aigw_logs_dropped_total", dimensions: [], factory: factory)
+        self.written = Counter(label: "aigw_logs_written_total", dimensions: [], factory: factory)
+        self.writeFailures = Counter(label: "aigw_log_write_failures_total", dimensions: [], factory: factory)
+    }
+
+    /// Metrics that go nowhere (for tools and tests that do not read them).
+    public static let discarding = GatewayMetrics(factory: NOOPMetricsHandler.instance)
+
+    /// One request answered, by provider and HTTP status.
+    public func requestFinished(provider: String, status: Int) {
+        Counter(
+            label: "aigw_requests_total", dimensions: [("provider", provider), ("status", String(status))],
+            factory: factory
+        ).increment()
+    }
+
+    /// Time from sending a request upstream to receiving the response head.
+    public func upstreamLatency(_ duration: Duration, provider: String) {
+        Metrics.Timer(label: "aigw_upstream_latency_seconds", dimensions: [("provider", provider)], factory: factory)
+            .record(duration: duration)
+    }
+
+    /// Time the gateway itself spent on a request, excluding the upstream's.
+    public func gatewayOverhead(_ duration: Duration) { overhead.record(duration: duration) }
+
+    /// Records waiting in the log queue.
+    public func logQueueDepth(_ depth: Int) { queueDepth.record(depth) }
+
+    /// Records dropped because the log queue was full.
+    public func logsDropped(_ count: Int) { dropped.increment(by: count) }
+
+    /// Records written to the store.
+    public func logsWritten(_ count: Int) { written.increment(by: count) }
+
+    /// Batches the store refused (they are retried).
+    public func logWriteFailed() { writeFailures.increment() }
+}

@@ -1,0 +1,50 @@
+import HTTPTypes
+import NIOCore
+
+/// A request as the HTTP server hands it to the pipeline: head now, body on demand.
+public struct GatewayRequest: Sendable {
+    public var method: HTTPRequest.Method
+    /// The path, percent-encoded as received, without the query.
+    public var path: String
+    /// The query string without `?`, or nil.
+    public var query: String?
+    public var headers: HTTPFields
+    /// Collects the body, reading at most `limit` bytes.
+    public var collectBody: @Sendable (_ limit: Int) async -> CollectedBody
+
+    public init(
+        method: HTTPRequest.Method, path: String, query: String?, headers: HTTPFields,
+        collectBody: @escaping @Sendable (_ limit: Int) async -> CollectedBody
+    ) {
+        self.method = method
+        self.path = path
+        self.query = query
+        self.headers = headers
+        self.collectBody = collectBody
+    }
+}
+
+/// The outcome of reading a request body up to a limit.
+public enum CollectedBody: Sendable {
+    case complete(ByteBuffer)
+    case tooLarge
+    case failed(String)
+}
+
+/// What the pipeline answers: status and headers now, body whole or relayed as it arrives.
+public struct GatewayResponse: Sendable {
+    public var status: Int
+    public var headers: HTTPFields
+    public var body: Body
+
+    public enum Body: Sendable {
+        case buffer(ByteBuffer)
+        case relay(UpstreamRelay)
+    }
+
+    public init(status: Int, headers: HTTPFields, body: Body) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+}

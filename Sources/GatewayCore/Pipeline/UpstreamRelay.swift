@@ -1,0 +1,54 @@
+import AsyncHTTPClient
+import NIOCore
+
+/// Passes an upstream's body to the client chunk by chunk as it arrives, keeping the
+/// log's capped copy on the way, and completes the log when the body ends, fails, or
+/// the client goes away.
+public struct UpstreamRelay: Sendable {
+    let body: HTTPClientResponse.Body
+    /// The upstream's declared length, when it sent one.
+    public let contentLength: Int?
+    let log: PendingLog?
+    let captureCap: Int
+    let started: ContinuousClock.Instant
+    let onFinish: @Sendable () -> Void
+
+    /// Relays every chunk to `write`. Throws when the upstream fails mid-body (the client
+    /// must then see a broken response, not a short one) or when `write` throws.
+    public func relay(to write: (ByteBuffer) async throws -> Void) async throws {
+        var capture = BodyCapture(cap: log == nil ? 0 : captureCap)
+        var clientGone = false
+        defer { onFinish() }
+        do {
+            for try await chunk in body {
+                if log != nil { capture.append(chunk) }
+                do {
+                    try await write(chunk)
+                } catch {
+                    clientGone = true
+                    throw error
+                }
+            }
+        } catch {
+            let reason =
+                clientGone
+                ? "the client disconnected after \(capture.totalBytes) bytes of the answer"
+                : "the provider's answer broke off after \(capture.totalBytes) bytes: \(UpstreamClient.describe(error))"
+            finish(capture, error: reason)
+            throw error
+        }
+        finish(capture, error: nil)
+    }
+
+    private func finish(_ capture: BodyCapture, error: String?) {
+        let duration = ContinuousClock.now - started
+        log?.submit { record in
+            record.response = capture
+            record.durationMs = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+            if let error {
+                record.success = false
+                record.error = error
+            }
+        }
+    }
+}

@@ -1,0 +1,17 @@
+/// Amazon Bedrock: the Converse API reports `usage.inputTokens` / `outputTokens`;
+/// InvokeModel with an Anthropic model answers in Anthropic's format.
+public struct BedrockUsageParser: UsageParser {
+    public init() {}
+    public var name: String { "bedrock" }
+
+    public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
+        if let reported = JSONValue.object(object["usage"]), reported["inputTokens"] != nil {
+            usage.inputIncludesCached = true
+            usage.input = JSONValue.int(reported["inputTokens"])
+            usage.output = JSONValue.int(reported["outputTokens"])
+            if let cached = JSONValue.int(reported["cacheReadInputTokens"]) { usage.cachedInput = cached }
+        } else {
+            AnthropicUsageParser().fold(object, into: &usage)
+        }
+    }
+}

@@ -1,0 +1,25 @@
+/// Cohere: v1 answers carry `meta.billed_units` (in a stream, on the `stream-end`
+/// event's `response`); v2 answers carry `usage.billed_units` (in a stream, on
+/// `message-end` as `delta.usage`).
+public struct CohereUsageParser: UsageParser {
+    public init() {}
+    public var name: String { "cohere" }
+
+    public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
+        let candidates: [[String: Any]?] = [
+            JSONValue.object(object, "meta"),
+            JSONValue.object(object, "response", "meta"),
+            JSONValue.object(object, "usage"),
+            JSONValue.object(object, "delta", "usage"),
+        ]
+        for container in candidates {
+            guard let container else { continue }
+            let units = JSONValue.object(container["billed_units"]) ?? JSONValue.object(container["tokens"])
+            guard let units else { continue }
+            usage.inputIncludesCached = true
+            if let input = JSONValue.int(units["input_tokens"]) { usage.input = input }
+            if let output = JSONValue.int(units["output_tokens"]) { usage.output = output }
+            return
+        }
+    }
+}

@@ -1,0 +1,19 @@
+/// Google AI Studio and Vertex AI: `usageMetadata.promptTokenCount` and
+/// `candidatesTokenCount` (plus `thoughtsTokenCount`, billed as output); each streamed
+/// chunk repeats the running totals, so the last one wins.
+public struct GoogleUsageParser: UsageParser {
+    public init() {}
+    public var name: String { "google" }
+
+    public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
+        guard let reported = JSONValue.object(object["usageMetadata"]) else { return }
+        usage.inputIncludesCached = true
+        if let input = JSONValue.int(reported["promptTokenCount"]) { usage.input = input }
+        let candidates = JSONValue.int(reported["candidatesTokenCount"])
+        let thoughts = JSONValue.int(reported["thoughtsTokenCount"])
+        if candidates != nil || thoughts != nil {
+            usage.output = (candidates ?? 0) + (thoughts ?? 0)
+        }
+        if let cached = JSONValue.int(reported["cachedContentTokenCount"]) { usage.cachedInput = cached }
+    }
+}

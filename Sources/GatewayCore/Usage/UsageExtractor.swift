@@ -1,0 +1,95 @@
+import Foundation
+
+/// Finds the token usage in a captured answer: one JSON document (or a JSON array of
+/// them, as Google's non-SSE streams are), or a stream of SSE `data:` lines or NDJSON lines.
+///
+/// Runs off the request path, in the log writer, over the capped copy of the answer.
+public enum UsageExtractor {
+    /// The usage the answer reports, folded in order; nil fields where it says nothing.
+    public static func usage(in body: [UInt8], contentType: String?, parser: any UsageParser) -> TokenUsage {
+        var usage = TokenUsage()
+        guard !body.isEmpty else { return usage }
+        if isStream(body: body, contentType: contentType) {
+            for line in lines(of: body) where mayCarryUsage(line) {
+                fold(json: line, parser: parser, into: &usage)
+            }
+        } else {
+            fold(json: body[...], parser: parser, into: &usage)
+        }
+        return usage
+    }
+
+    /// The model named by a JSON request body's top-level `model` field.
+    public static func model(inRequestBody body: [UInt8]) -> String? {
+        guard body.first(where: { !isWhitespace($0) }) == UInt8(ascii: "{"),
+            let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+        else { return nil }
+        return object["model"] as? String
+    }
+
+    /// Whether a JSON request body asks for a streamed answer (`"stream": true`).
+    static func isStream(body: [UInt8], contentType: String?) -> Bool {
+        if let contentType = contentType?.lowercased(),
+            contentType.contains("event-stream") || contentType.contains("ndjson") || contentType.contains("stream+json")
+        {
+            return true
+        }
+        guard let first = body.first(where: { !isWhitespace($0) }) else { return false }
+        return first == UInt8(ascii: "d") || first == UInt8(ascii: "e") || first == UInt8(ascii: ":")
+    }
+
+    private static func fold(json: ArraySlice<UInt8>, parser: any UsageParser, into usage: inout TokenUsage) {
+        guard let parsed = try? JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed]) else {
+            return
+        }
+        if let object = parsed as? [String: Any] {
+            parser.fold(object, into: &usage)
+        } else if let array = parsed as? [Any] {
+            for case let object as [String: Any] in array { parser.fold(object, into: &usage) }
+        }
+    }
+
+    /// The JSON payload of each line: SSE `data:` prefixes removed, other SSE fields and
+    /// `[DONE]` skipped.
+    static func lines(of body: [UInt8]) -> [ArraySlice<UInt8>] {
+        var result: [ArraySlice<UInt8>] = []
+        var start = body.startIndex
+        while start < body.endIndex {
+            let end = body[start...].firstIndex(of: UInt8(ascii: "\n")) ?? body.endIndex
+            var line = body[start..<end]
+            start = end + 1
+            while let last = line.last, last == UInt8(ascii: "\r") || isWhitespace(last) { line = line.dropLast() }
+            while let first = line.first, isWhitespace(first) { line = line.dropFirst() }
+            if line.starts(with: Array("data:".utf8)) {
+                line = line.dropFirst(5)
+                while let first = line.first, isWhitespace(first) { line = line.dropFirst() }
+            }
+            guard let first = line.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { continue }
+            result.append(line)
+        }
+        return result
+    }
+
+    /// A cheap filter so that only events mentioning usage are parsed.
+    private static func mayCarryUsage(_ line: ArraySlice<UInt8>) -> Bool {
+        contains(line, Self.usageNeedle) || contains(line, Self.billedNeedle)
+    }
+
+    private static let usageNeedle = Array("sage".utf8)  // usage, usageMetadata
+    private static let billedNeedle = Array("billed_units".utf8)
+
+    private static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
+        guard haystack.count >= needle.count, let first = needle.first else { return false }
+        var index = haystack.startIndex
+        let last = haystack.endIndex - needle.count
+        while index <= last {
+            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return true }
+            index += 1
+        }
+        return false
+    }
+
+    private static func isWhitespace(_ byte: UInt8) -> Bool {
+        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
+    }
+}

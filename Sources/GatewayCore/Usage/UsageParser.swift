@@ -1,0 +1,77 @@
+import Foundation
+
+/// Token counts reported by a provider for one request.
+public struct TokenUsage: Sendable, Equatable {
+    /// Input tokens billed at the full rate (for OpenAI-style providers: all prompt tokens).
+    public var input: Int?
+    /// Output (completion) tokens.
+    public var output: Int?
+    /// Input tokens read from the provider's prompt cache.
+    public var cachedInput: Int?
+    /// Input tokens written to the provider's prompt cache (Anthropic).
+    public var cacheCreationInput: Int?
+    /// Whether `input` already includes `cachedInput` (OpenAI does; Anthropic does not).
+    public var inputIncludesCached: Bool
+
+    public init(
+        input: Int? = nil, output: Int? = nil, cachedInput: Int? = nil, cacheCreationInput: Int? = nil,
+        inputIncludesCached: Bool = true
+    ) {
+        self.input = input
+        self.output = output
+        self.cachedInput = cachedInput
+        self.cacheCreationInput = cacheCreationInput
+        self.inputIncludesCached = inputIncludesCached
+    }
+
+    /// All input tokens, cached or not: the log's `tokens_in`.
+    public var totalInput: Int? {
+        guard let input else { return nil }
+        if inputIncludesCached { return input }
+        return input + (cachedInput ?? 0) + (cacheCreationInput ?? 0)
+    }
+}
+
+/// Reads one provider family's usage format.
+///
+/// A parser folds JSON objects into a running ``TokenUsage``: the whole answer once, or
+/// each event of a stream in order, so that later events (a final usage chunk, an
+/// Anthropic `message_delta`) refine what earlier ones said.
+public protocol UsageParser: Sendable {
+    /// The format's name, as written in configuration (`openai`, `anthropic`, ...).
+    var name: String { get }
+    /// Folds one answer or stream event into `usage`.
+    func fold(_ object: [String: Any], into usage: inout TokenUsage)
+}
+
+/// Parsers by their configuration names, for custom providers.
+public enum UsageParsers {
+    public static let all: [any UsageParser] = [
+        OpenAIUsageParser(), AnthropicUsageParser(), WorkersAIUsageParser(), GoogleUsageParser(),
+        CohereUsageParser(), BedrockUsageParser(),
+    ]
+
+    public static func named(_ name: String) -> (any UsageParser)? {
+        all.first { $0.name == name }
+    }
+}
+
+/// Small accessors over JSONSerialization's untyped output.
+enum JSONValue {
+    static func object(_ value: Any?) -> [String: Any]? { value as? [String: Any] }
+
+    static func int(_ value: Any?) -> Int? {
+        switch value {
+        case let number as Int: return number
+        case let number as Double: return number.isFinite ? Int(number) : nil
+        case let number as NSNumber: return number.intValue
+        default: return nil
+        }
+    }
+
+    static func object(_ root: [String: Any], _ path: String...) -> [String: Any]? {
+        var current: [String: Any]? = root
+        for key in path { current = object(current?[key]) }
+        return current
+    }
+}

@@ -1,0 +1,98 @@
+import AIGateway
+import Foundation
+import GatewayCore
+import GatewayStore
+import Hummingbird
+import Logging
+import Prometheus
+import ServiceLifecycle
+
+/// Builds the gateway server from its configuration: opens and migrates the store
+/// (before the port opens), makes the upstream client, log writer and metrics registry,
+/// and mounts the routes.
+///
+/// ```swift
+/// let app = try await GatewayApplication.build(configuration: configuration, environment: env)
+/// try await app.runService()   // stops gracefully on SIGTERM / SIGINT, writing every accepted log
+/// ```
+public enum GatewayApplication {
+    /// The parts of a built gateway that callers (the CLI, tests) may want to reach.
+    public struct Parts: Sendable {
+        public let pipeline: GatewayPipeline
+        public let store: any LogStore
+        public let writer: LogWriter
+        public let registry: PrometheusCollectorRegistry
+    }
+
+    /// Builds the application. `onServerRunning` receives the bound port (useful with port 0).
+    public static func build(
+        configuration: GatewayConfiguration, environment: [String: String] = [:],
+        logger: Logger = Logger(label: "aigw"),
+        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+    ) async throws -> (application: some ApplicationProtocol, parts: Parts) {
+        try configuration.validate()
+        let store = try await openStore(configuration.database, logger: logger)
+        try await store.migrate()
+
+        let registry = PrometheusCollectorRegistry()
+        let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        let writer = LogWriter(store: store, settings: configuration.logQueue, metrics: metrics, logger: logger)
+        let upstream = UpstreamClient(connectionsPerHost: configuration.upstreamConnectionsPerHost)
+        let providers = try ProviderTable(
+            overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
+        let gateways = GatewayDirectory(
+            gateways: Array(configuration.gateways.values), autoCreate: configuration.autoCreateGateways)
+        let pipeline = GatewayPipeline(
+            configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
+            metrics: metrics)
+
+        let router = Router()
+        HealthRoutes(store: store).register(on: router)
+        MetricsRoute(registry: registry).register(on: router)
+        ProviderRoute(pipeline: pipeline).register(on: router)
+
+        // Shutdown runs in reverse order: the server stops taking requests and finishes
+        // those in flight, then the upstream pool closes, then the writer drains every
+        // accepted log, then the store closes.
+        let services: [any Service] = [
+            ShutdownAction(name: "store") { try await store.close() },
+            writer,
+            ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
+        ]
+        let application = Application(
+            router: router,
+            // No server name: the upstream's own `Server` header passes through unchanged.
+            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            services: services,
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            logger: logger)
+        return (application, Parts(pipeline: pipeline, store: store, writer: writer, registry: registry))
+    }
+
+    /// Opens the store a database setting names: `sqlite:PATH`, `sqlite://PATH` or a plain path.
+    static func openStore(_ database: String, logger: Logger) async throws -> any LogStore {
+        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
+            throw ConfigurationError(
+                "database: PostgreSQL is not available in this build yet; use an SQLite path (sqlite:aigw.sqlite)")
+        }
+        var path = database
+        for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {
+            path = String(path.dropFirst(prefix.count))
+            break
+        }
+        guard !path.isEmpty else { throw ConfigurationError("database: no SQLite file path given") }
+        return try await SQLiteLogStore.open(path: path, logger: logger)
+    }
+}
+
+/// A service that does nothing until graceful shutdown, then runs one action: how
+/// resources that are not services themselves take their place in the shutdown order.
+struct ShutdownAction: Service {
+    let name: String
+    let action: @Sendable () async throws -> Void
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        try await action()
+    }
+}

@@ -1,0 +1,143 @@
+import GatewayCore
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+/// Takes finished log records from the request path and writes them to a store in
+/// batches, one transaction per batch, off the request path.
+///
+/// - Queue: bounded at `capacity` records. When it is full a new record is **dropped and
+///   counted** (`aigw_logs_dropped_total`, and a warning in the process log): the request
+///   path never waits on the database.
+/// - Batches: up to `batchSize` records; a partial batch waits at most `flushInterval`
+///   for company, so a quiet gateway writes promptly and a busy one writes in bulk.
+/// - Failures: a batch the store refuses stays queued and is retried with backoff, so a
+///   database that goes away loses nothing until the queue itself is full.
+/// - Shutdown: on graceful shutdown (SIGTERM, SIGINT) it writes every record it accepted,
+///   then returns. The server stops first, so no record arrives after the drain.
+public final class LogWriter: LogSink, Service {
+    private struct State {
+        var queue: [LogRecord] = []
+        var shuttingDown = false
+        var droppedSinceWarning = 0
+    }
+
+    private let state = Mutex(State())
+    private let doorbell: AsyncStream<Void>
+    private let ring: AsyncStream<Void>.Continuation
+    private let store: any LogStore
+    private let settings: LogQueueSettings
+    private let metrics: GatewayMetrics
+    private let logger: Logger
+
+    /// A writer into `store`, queueing as `settings` say.
+    public init(store: any LogStore, settings: LogQueueSettings, metrics: GatewayMetrics, logger: Logger) {
+        (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.store = store
+        self.settings = settings
+        self.metrics = metrics
+        self.logger = logger
+    }
+
+    /// Queues one record, or drops and counts it when the queue is full. Never waits.
+    public func submit(_ record: LogRecord) {
+        let (accepted, depth, warnDropped) = state.withLock { state -> (Bool, Int, Int) in
+            guard state.queue.count < settings.capacity else {
+                state.droppedSinceWarning += 1
+                // Warn on the first drop and every 1,000th after it, not on every one.
+                let warn = state.droppedSinceWarning == 1 || state.droppedSinceWarning % 1000 == 0
+                return (false, state.queue.count, warn ? state.droppedSinceWarning : 0)
+            }
+            state.queue.append(record)
+            return (true, state.queue.count, 0)
+        }
+        if accepted {
+            ring.yield()
+        } else {
+            metrics.logsDropped(1)
+            if warnDropped > 0 {
+                logger.warning(
+                    "log queue full: record dropped",
+                    metadata: ["capacity": "\(settings.capacity)", "dropped_so_far": "\(warnDropped)"])
+            }
+        }
+        metrics.logQueueDepth(depth)
+    }
+
+    /// Records accepted and not yet written.
+    public var pending: Int { state.withLock { $0.queue.count } }
+
+    /// Writes batches until graceful shutdown, then drains the queue and returns.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await self.writeLoop()
+        } onGracefulShutdown: {
+            self.state.withLock { $0.shuttingDown = true }
+            self.ring.yield()
+        }
+        ring.finish()
+    }
+
+    private func writeLoop() async {
+        var bell = doorbell.makeAsyncIterator()
+        while true {
+            var (batch, shuttingDown) = take(settings.batchSize)
+            if batch.isEmpty {
+                if shuttingDown { return }
+                guard await bell.next() != nil else { return }
+                continue
+            }
+            if batch.count < settings.batchSize, !shuttingDown {
+                try? await Task.sleep(for: .milliseconds(settings.flushIntervalMs))
+                batch += take(settings.batchSize - batch.count).batch
+            }
+            await write(batch)
+        }
+    }
+
+    private func take(_ limit: Int) -> (batch: [LogRecord], shuttingDown: Bool) {
+        state.withLock { state in
+            let batch: [LogRecord]
+            if state.queue.count <= limit {
+                batch = state.queue
+                state.queue = []
+                state.queue.reserveCapacity(min(settings.batchSize, settings.capacity))
+            } else {
+                batch = Array(state.queue.prefix(limit))
+                state.queue.removeFirst(limit)
+            }
+            return (batch, state.shuttingDown)
+        }
+    }
+
+    /// Writes one batch, retrying with backoff while the store refuses it. During shutdown
+    /// it gives up after a few tries and counts the records as dropped, so a dead database
+    /// cannot hold the process forever.
+    private func write(_ batch: [LogRecord]) async {
+        let stored = batch.map { $0.finalized() }
+        var delay = Duration.milliseconds(100)
+        var failures = 0
+        while true {
+            do {
+                try await store.insert(stored)
+                metrics.logsWritten(stored.count)
+                metrics.logQueueDepth(pending)
+                return
+            } catch {
+                failures += 1
+                metrics.logWriteFailed()
+                logger.error(
+                    "log batch not written; will retry",
+                    metadata: ["records": "\(stored.count)", "attempt": "\(failures)", "error": "\(error)"])
+                let shuttingDown = state.withLock { $0.shuttingDown }
+                if shuttingDown, failures >= 5 {
+                    metrics.logsDropped(stored.count)
+                    logger.critical("log batch dropped at shutdown", metadata: ["records": "\(stored.count)"])
+                    return
+                }
+                try? await Task.sleep(for: delay)
+                delay = min(delay * 2, .seconds(5))
+            }
+        }
+    }
+}

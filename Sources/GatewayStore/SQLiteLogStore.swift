@@ -1,0 +1,260 @@
+import AIGateway
+import Foundation
+import GatewayCore
+import Logging
+import NIOCore
+import SQLiteNIO
+
+/// Logs in an SQLite file in WAL mode, written in multi-row inserts, one transaction per batch.
+public final class SQLiteLogStore: LogStore {
+    private let connection: SQLiteConnection
+    /// The database file.
+    public let path: String
+
+    /// Rows per INSERT statement: 33 columns each stays under SQLite's 32,766 bound variables.
+    static let rowsPerStatement = 400
+
+    private init(connection: SQLiteConnection, path: String) {
+        self.connection = connection
+        self.path = path
+    }
+
+    /// Opens (creating if needed) the database at `path` and sets it up for concurrent readers.
+    public static func open(path: String, logger: Logger = Logger(label: "aigw.sqlite")) async throws -> SQLiteLogStore {
+        let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        let store = SQLiteLogStore(connection: connection, path: path)
+        for pragma in [
+            "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
+            "PRAGMA foreign_keys=ON",
+        ] {
+            try await store.execute(pragma)
+        }
+        return store
+    }
+
+    // MARK: - Schema
+
+    /// Versioned migrations, applied in order, each once.
+    static let migrations: [(version: Int, statements: [String])] = [
+        (
+            1,
+            [
+                """
+                CREATE TABLE logs (
+                    id TEXT PRIMARY KEY,
+                    gateway_id TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    model_type TEXT,
+                    path TEXT NOT NULL,
+                    duration INTEGER NOT NULL,
+                    request_type TEXT,
+                    request_content_type TEXT,
+                    status_code INTEGER NOT NULL,
+                    response_content_type TEXT,
+                    success INTEGER NOT NULL,
+                    cached INTEGER NOT NULL,
+                    tokens_in INTEGER,
+                    tokens_out INTEGER,
+                    cached_tokens_in INTEGER,
+                    cache_write_tokens_in INTEGER,
+                    metadata TEXT,
+                    step INTEGER,
+                    cost REAL,
+                    custom_cost INTEGER,
+                    request_size INTEGER NOT NULL,
+                    request_head TEXT,
+                    request_head_complete INTEGER NOT NULL,
+                    response_size INTEGER NOT NULL,
+                    response_head TEXT,
+                    response_head_complete INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    event_id TEXT,
+                    feedback INTEGER,
+                    score INTEGER,
+                    error TEXT
+                )
+                """,
+                "CREATE INDEX logs_gateway_created ON logs (gateway_id, created_at DESC)",
+                "CREATE INDEX logs_gateway_provider ON logs (gateway_id, provider, created_at DESC)",
+                """
+                CREATE TABLE log_bodies (
+                    log_id TEXT PRIMARY KEY REFERENCES logs (id) ON DELETE CASCADE,
+                    request BLOB,
+                    response BLOB
+                )
+                """,
+            ]
+        )
+    ]
+
+    public func migrate() async throws {
+        try await execute(
+            "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at INTEGER NOT NULL)")
+        let applied = Set(try await rows("SELECT version FROM schema_migrations").compactMap { $0.column("version")?.integer.map { Int($0) } })
+        for migration in Self.migrations where !applied.contains(migration.version) {
+            try await transaction {
+                for statement in migration.statements { try await self.execute(statement) }
+                try await self.execute(
+                    "INSERT INTO schema_migrations (version, applied_at) VALUES (?, ?)",
+                    [.integer(migration.version), .integer(Int(Date().timeIntervalSince1970))])
+            }
+        }
+    }
+
+    // MARK: - Writing
+
+    static let columns = [
+        "id", "gateway_id", "provider", "model", "model_type", "path", "duration", "request_type",
+        "request_content_type", "status_code", "response_content_type", "success", "cached", "tokens_in",
+        "tokens_out", "cached_tokens_in", "cache_write_tokens_in", "metadata", "step", "cost", "custom_cost",
+        "request_size", "request_head", "request_head_complete", "response_size", "response_head",
+        "response_head_complete", "created_at", "event_id", "feedback", "score", "error",
+    ]
+
+    public func insert(_ logs: [StoredLog]) async throws {
+        guard !logs.isEmpty else { return }
+        try await transaction {
+            for chunk in logs.chunked(Self.rowsPerStatement) {
+                try await self.insertRows(chunk)
+                try await self.insertBodies(chunk.filter { $0.requestBody != nil || $0.responseBody != nil })
+            }
+        }
+    }
+
+    private func insertRows(_ logs: ArraySlice<StoredLog>) async throws {
+        let placeholders = "(" + Array(repeating: "?", count: Self.columns.count).joined(separator: ",") + ")"
+        let sql =
+            "INSERT INTO logs (\(Self.columns.joined(separator: ","))) VALUES "
+            + Array(repeating: placeholders, count: logs.count).joined(separator: ",")
+            // Idempotent: a batch retried after a commit whose acknowledgement was lost writes nothing twice.
+            + " ON CONFLICT (id) DO NOTHING"
+        var binds: [SQLiteData] = []
+        binds.reserveCapacity(logs.count * Self.columns.count)
+        for stored in logs {
+            let log = stored.log
+            binds += [
+                .text(log.id), .text(log.gatewayID), .text(log.provider), .text(log.model), .optionalText(log.modelType),
+                .text(log.path), .integer(log.duration), .optionalText(log.requestType),
+                .optionalText(log.requestContentType), .integer(log.statusCode), .optionalText(log.responseContentType),
+                .bool(log.success), .bool(log.cached), .optionalInteger(log.tokensIn), .optionalInteger(log.tokensOut),
+                .optionalInteger(stored.usage.cachedInput), .optionalInteger(stored.usage.cacheCreationInput),
+                .optionalText(log.metadata.flatMap(Self.encodeMetadata)), .optionalInteger(log.step),
+                log.cost.map(SQLiteData.float) ?? .null, log.customCost.map(SQLiteData.bool) ?? .null,
+                .integer(log.requestSize), .optionalText(log.requestHead), .bool(log.requestHeadComplete),
+                .integer(log.responseSize), .optionalText(log.responseHead), .bool(log.responseHeadComplete),
+                .integer(Int(log.createdAt.timeIntervalSince1970 * 1000)), .optionalText(log.eventID),
+                .optionalInteger(log.feedback), .optionalInteger(log.score), .optionalText(log.error),
+            ]
+        }
+        try await execute(sql, binds)
+    }
+
+    private func insertBodies(_ logs: [StoredLog]) async throws {
+        guard !logs.isEmpty else { return }
+        let sql =
+            "INSERT INTO log_bodies (log_id, request, response) VALUES "
+            + Array(repeating: "(?,?,?)", count: logs.count).joined(separator: ",")
+            + " ON CONFLICT (log_id) DO NOTHING"
+        var binds: [SQLiteData] = []
+        for stored in logs {
+            binds.append(.text(stored.log.id))
+            binds.append(stored.requestBody.map { .blob(ByteBuffer(bytes: $0)) } ?? .null)
+            binds.append(stored.responseBody.map { .blob(ByteBuffer(bytes: $0)) } ?? .null)
+        }
+        try await execute(sql, binds)
+    }
+
+    // MARK: - Reading
+
+    public func log(id: String, gatewayID: String) async throws -> AIGatewayLog? {
+        try await rows("SELECT * FROM logs WHERE id = ? AND gateway_id = ?", [.text(id), .text(gatewayID)])
+            .first.map(Self.decodeLog)
+    }
+
+    public func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {
+        guard let row = try await rows("SELECT request, response FROM log_bodies WHERE log_id = ?", [.text(id)]).first
+        else { return (nil, nil) }
+        let request = row.column("request")?.blob.map { Array($0.readableBytesView) }
+        let response = row.column("response")?.blob.map { Array($0.readableBytesView) }
+        return (request, response)
+    }
+
+    public func count(gatewayID: String?) async throws -> Int {
+        let result =
+            if let gatewayID {
+                try await rows("SELECT COUNT(*) AS n FROM logs WHERE gateway_id = ?", [.text(gatewayID)])
+            } else {
+                try await rows("SELECT COUNT(*) AS n FROM logs")
+            }
+        return Int(result.first?.column("n")?.integer ?? 0)
+    }
+
+    public func ping() async throws {
+        _ = try await rows("SELECT 1 AS one")
+    }
+
+    public func close() async throws {
+        try await connection.close()
+    }
+
+    static func decodeLog(_ row: SQLiteRow) -> AIGatewayLog {
+        func text(_ name: String) -> String? { row.column(name)?.string }
+        func int(_ name: String) -> Int? { row.column(name)?.integer.map { Int($0) } }
+        func bool(_ name: String) -> Bool { (row.column(name)?.integer ?? 0) != 0 }
+        let metadata = text("metadata").flatMap { try? JSONDecoder().decode(LogMetadata.self, from: Data($0.utf8)) }
+        return AIGatewayLog(
+            id: text("id") ?? "", gatewayID: text("gateway_id") ?? "", provider: text("provider") ?? "",
+            model: text("model") ?? "", modelType: text("model_type"), path: text("path") ?? "",
+            duration: int("duration") ?? 0, requestType: text("request_type"),
+            requestContentType: text("request_content_type"), statusCode: int("status_code") ?? 0,
+            responseContentType: text("response_content_type"), success: bool("success"), cached: bool("cached"),
+            tokensIn: int("tokens_in"), tokensOut: int("tokens_out"), metadata: metadata, step: int("step"),
+            cost: row.column("cost")?.double, customCost: row.column("custom_cost")?.integer.map { $0 != 0 },
+            requestSize: int("request_size") ?? 0, requestHead: text("request_head"),
+            requestHeadComplete: bool("request_head_complete"), responseSize: int("response_size") ?? 0,
+            responseHead: text("response_head"), responseHeadComplete: bool("response_head_complete"),
+            createdAt: Date(timeIntervalSince1970: Double(int("created_at") ?? 0) / 1000), eventID: text("event_id"),
+            feedback: int("feedback"), score: int("score"), error: text("error"))
+    }
+
+    static func encodeMetadata(_ metadata: LogMetadata) -> String? {
+        (try? JSONEncoder().encode(metadata)).map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    // MARK: - Statements
+
+    private func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws {
+        try await connection.query(sql, binds) { _ in }
+    }
+
+    private func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+        try await connection.query(sql, binds)
+    }
+
+    /// Runs `body` in one transaction, rolled back if it throws. Only the log writer writes,
+    /// so transactions never interleave on this connection.
+    private func transaction(_ body: () async throws -> Void) async throws {
+        try await execute("BEGIN IMMEDIATE")
+        do {
+            try await body()
+            try await execute("COMMIT")
+        } catch {
+            try? await execute("ROLLBACK")
+            throw error
+        }
+    }
+}
+
+extension SQLiteData {
+    static func optionalInteger(_ value: Int?) -> SQLiteData { value.map { .integer(SQLiteInt64($0)) } ?? .null }
+    static func optionalText(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
+    static func bool(_ value: Bool) -> SQLiteData { .integer(value ? 1 : 0) }
+}
+
+extension Array {
+    /// Consecutive slices of at most `size` elements.
+    func chunked(_ size: Int) -> [ArraySlice<Element>] {
+        stride(from: 0, to: count, by: size).map { self[$0..<Swift.min($0 + size, count)] }
+    }
+}
