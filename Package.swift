@@ -76,7 +76,14 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
-        .testTarget(name: "GatewayStoreTests", dependencies: ["GatewayStore", "GatewayCore"]),
+        .testTarget(
+            name: "GatewayStoreTests",
+            dependencies: [
+                "GatewayStore", "GatewayCore",
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
+        ),
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [

@@ -1,0 +1,113 @@
+import AIGateway
+import Foundation
+import GatewayCore
+import Logging
+import MetricsTestKit
+import ServiceLifecycle
+import Synchronization
+import Testing
+
+@testable import GatewayStore
+
+@Suite("Log writer: batches off the request path, drains on shutdown, never drops silently")
+struct LogWriterTests {
+    let logger = Logger(label: "test")
+
+    /// Runs `writer` in a service group, calls `body`, then shuts the group down gracefully.
+    func running(_ writer: LogWriter, _ body: () async throws -> Void) async throws {
+        let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            try await body()
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+    }
+
+    @Test("every record submitted before shutdown is in the store after it")
+    func drainsOnShutdown() async throws {
+        let store = try await SQLiteLogStore.open(path: temporaryDatabasePath())
+        try await store.migrate()
+        var settings = LogQueueSettings()
+        settings.batchSize = 64
+        settings.flushIntervalMs = 10_000  // a long wait: only the shutdown drain can write the tail
+        let writer = LogWriter(store: store, settings: settings, metrics: .discarding, logger: logger)
+        try await running(writer) {
+            for index in 0..<1000 { writer.submit(sampleRecord(index: index)) }
+        }
+        #expect(try await store.count(gatewayID: "g") == 1000)
+        #expect(writer.pending == 0)
+        try await store.close()
+    }
+
+    @Test("a full queue drops new records and counts them")
+    func dropsWhenFull() async throws {
+        let store = BlockedStore()
+        var settings = LogQueueSettings()
+        settings.capacity = 10
+        let registry = TestMetrics()
+        let writer = LogWriter(store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: logger)
+        // Not running: nothing drains, so the 11th record on finds the queue full.
+        for index in 0..<15 { writer.submit(sampleRecord(index: index)) }
+        #expect(writer.pending == 10)
+        #expect(try registry.expectCounter("aigw_logs_dropped_total").totalValue == 5)
+    }
+
+    @Test("a store that refuses writes for a while loses nothing: the batch is retried")
+    func retriesFailedBatches() async throws {
+        let inner = try await SQLiteLogStore.open(path: temporaryDatabasePath())
+        try await inner.migrate()
+        let store = FlakyStore(inner: inner, failures: 3)
+        var settings = LogQueueSettings()
+        settings.flushIntervalMs = 1
+        let writer = LogWriter(store: store, settings: settings, metrics: .discarding, logger: logger)
+        try await running(writer) {
+            for index in 0..<50 { writer.submit(sampleRecord(index: index)) }
+            // Wait (bounded) for the retries to get through before shutting down.
+            for _ in 0..<200 where try await inner.count(gatewayID: "g") < 50 {
+                try await Task.sleep(for: .milliseconds(25))
+            }
+        }
+        #expect(store.failuresLeft == 0)
+        #expect(try await inner.count(gatewayID: "g") == 50)
+        try await inner.close()
+    }
+}
+
+/// A store whose inserts fail the first `failures` times.
+final class FlakyStore: LogStore {
+    let inner: SQLiteLogStore
+    private let remaining: Mutex<Int>
+    init(inner: SQLiteLogStore, failures: Int) {
+        self.inner = inner
+        self.remaining = Mutex(failures)
+    }
+    var failuresLeft: Int { remaining.withLock { $0 } }
+    struct Refused: Error {}
+    func insert(_ logs: [StoredLog]) async throws {
+        let fail = remaining.withLock { left -> Bool in
+            guard left > 0 else { return false }
+            left -= 1
+            return true
+        }
+        if fail { throw Refused() }
+        try await inner.insert(logs)
+    }
+    func migrate() async throws { try await inner.migrate() }
+    func log(id: String, gatewayID: String) async throws -> AIGatewayLog? { try await inner.log(id: id, gatewayID: gatewayID) }
+    func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) { try await inner.bodies(id: id) }
+    func count(gatewayID: String?) async throws -> Int { try await inner.count(gatewayID: gatewayID) }
+    func ping() async throws { try await inner.ping() }
+    func close() async throws {}
+}
+
+/// A store that is never reached (the writer is not running).
+final class BlockedStore: LogStore {
+    func insert(_ logs: [StoredLog]) async throws { Issue.record("nothing should be written") }
+    func migrate() async throws {}
+    func log(id: String, gatewayID: String) async throws -> AIGatewayLog? { nil }
+    func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) { (nil, nil) }
+    func count(gatewayID: String?) async throws -> Int { 0 }
+    func ping() async throws {}
+    func close() async throws {}
+}
