@@ -64,6 +64,7 @@ let package = Package(
             name: "MockUpstream",
             dependencies: [
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         // The command line: serve, mock-upstream.
@@ -88,8 +89,9 @@ let package = Package(
             name: "GatewayServerTests",
             dependencies: [
                 "GatewayServer",
+                "GatewayCore",
+                "GatewayStore",
                 "MockUpstream",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

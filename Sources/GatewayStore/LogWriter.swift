@@ -80,7 +80,7 @@ public final class LogWriter: LogSink, Service {
 
     private func writeLoop() async {
         var bell = doorbell.makeAsyncIterator()
-        while true {
+        while !Task.isCancelled {
             var (batch, shuttingDown) = take(settings.batchSize)
             if batch.isEmpty {
                 if shuttingDown { return }
@@ -124,6 +124,13 @@ public final class LogWriter: LogSink, Service {
                 metrics.logQueueDepth(pending)
                 return
             } catch {
+                // A cancelled writer (a forced stop, not a graceful one) cannot write or wait:
+                // count the batch as dropped rather than spin on it.
+                if Task.isCancelled {
+                    metrics.logsDropped(stored.count)
+                    logger.critical("log writer cancelled: batch dropped", metadata: ["records": "\(stored.count)"])
+                    return
+                }
                 failures += 1
                 metrics.logWriteFailed()
                 logger.error(

@@ -2,6 +2,7 @@ import Foundation
 import Hummingbird
 import Logging
 import NIOCore
+import ServiceLifecycle
 
 /// A stand-in for every provider family (OpenAI, Anthropic, Workers AI, Google, Cohere),
 /// whole and streamed, with latency and faults injected on request. It answers each
@@ -80,7 +81,8 @@ public struct MockUpstreamServer: Sendable {
 
         let faults = MockFaults(headers: request.headers, defaults: options)
         if faults.hang {
-            try await Task.sleep(for: .seconds(600))
+            // Hang until the mock shuts down (never longer), like a provider that stopped answering.
+            try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(600)) }
         }
         if faults.latencyMs > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMs)) }
 
