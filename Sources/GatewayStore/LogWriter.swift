@@ -88,7 +88,10 @@ public final class LogWriter: LogSink, Service {
                 continue
             }
             if batch.count < settings.batchSize, !shuttingDown {
-                try? await Task.sleep(for: .milliseconds(settings.flushIntervalMs))
+                // Give a partial batch company, but never make shutdown wait for it.
+                try? await cancelWhenGracefulShutdown {
+                    try await Task.sleep(for: .milliseconds(self.settings.flushIntervalMs))
+                }
                 batch += take(settings.batchSize - batch.count).batch
             }
             await write(batch)
