@@ -57,3 +57,38 @@ struct StreamingRelayTests {
         }
     }
 }
+
+@Suite("Client disconnects")
+struct ClientDisconnectTests {
+    // What this covers: the relay notices the client is gone when a write fails, logs it, and
+    // stops. The stream is long so that a write does fail: the first writes after a hang-up
+    // still land in the socket buffer. (Noticing the hang-up before writing, and cancelling
+    // the upstream at once, is the disconnect handling still to come.)
+    @Test("a client that goes away mid-stream is logged as such, with what it had received")
+    func clientGoneMidStream() async throws {
+        try await LiveServers.with { servers in
+            let gate = UUID().uuidString
+            var request = HTTPClientRequest(url: servers.url("openai/chat/completions"))
+            request.method = .POST
+            request.headers.add(name: "x-mock-gate", value: gate)
+            request.headers.add(name: "x-mock-chunks", value: "5000")
+            request.headers.add(name: "x-mock-chunk-delay-ms", value: "1")
+            request.body = .bytes(ByteBuffer(string: #"{"model":"gpt-4o","stream":true,"messages":[]}"#))
+            let (logIDs, logIDSink) = AsyncStream.makeStream(of: String.self)
+            let reader = Task {
+                let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
+                logIDSink.yield(response.headers.first(name: "cf-aig-log-id") ?? "")
+                for try await _ in response.body {}
+            }
+            var ids = logIDs.makeAsyncIterator()
+            let logID = try #require(await ids.next())
+            reader.cancel()  // the client hangs up while the upstream still holds its second chunk
+            _ = try? await reader.value
+            // Let the upstream go on: the gateway's next write finds the client gone.
+            _ = try await servers.send(.POST, "\(servers.mock)/_mock/release/\(gate)")
+            let log = try #require(try await servers.storedLog(logID))
+            #expect(!log.success)
+            #expect(log.error?.contains("client disconnected") == true, "\(log.error ?? "no error recorded")")
+        }
+    }
+}

@@ -180,7 +180,7 @@ public struct GatewayPipeline: Sendable {
             record.error = gatewayError.message
             record.responseContentType = "application/json"
             record.response = BodyCapture(cap: configuration.logBodyCapBytes, body: body)
-            record.durationMs = Int(elapsed.components.seconds * 1000 + elapsed.components.attoseconds / 1_000_000_000_000_000)
+            record.durationMs = elapsed.wholeMilliseconds
         }
         metrics.requestFinished(provider: provider ?? "none", status: gatewayError.httpStatus)
         return GatewayResponse(status: gatewayError.httpStatus, headers: headers, body: .buffer(body))

@@ -27,9 +27,8 @@ public final class UpstreamClient: Sendable {
     /// Sends a request, waiting at most `timeout` for the response head; the body then
     /// streams for as long as the upstream keeps it coming.
     func send(_ request: HTTPClientRequest, timeout: Duration) async throws(UpstreamFailure) -> HTTPClientResponse {
-        let nanoseconds = timeout.components.seconds * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000
         do {
-            return try await http.execute(request, timeout: .nanoseconds(nanoseconds))
+            return try await http.execute(request, timeout: .nanoseconds(timeout.wholeNanoseconds))
         } catch let error as HTTPClientError where error == .deadlineExceeded {
             throw .timedOut
         } catch is CancellationError {

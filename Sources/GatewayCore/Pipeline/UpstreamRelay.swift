@@ -44,7 +44,7 @@ public struct UpstreamRelay: Sendable {
         let duration = ContinuousClock.now - started
         log?.submit { record in
             record.response = capture
-            record.durationMs = Int(duration.components.seconds * 1000 + duration.components.attoseconds / 1_000_000_000_000_000)
+            record.durationMs = duration.wholeMilliseconds
             if let error {
                 record.success = false
                 record.error = error
