@@ -102,6 +102,15 @@ extension GatewayError {
         GatewayError(code: 2012, httpStatus: 400, message: problem)
     }
 
+    /// 2013, HTTP 400: the request body could not be read (the client broke it off).
+    public static func unreadableBody(_ reason: String) -> GatewayError {
+        GatewayError(code: 2013, httpStatus: 400, message: "could not read the request body: \(reason)")
+    }
+
+    /// 2005, HTTP 499 (nginx's "client closed request"): the client left before the provider answered.
+    public static let clientGone = GatewayError(
+        code: 2005, httpStatus: 499, message: "the client went away before the provider answered")
+
     /// 2000, HTTP 500: something inside the gateway failed.
     public static func `internal`(_ message: String) -> GatewayError {
         GatewayError(code: 2000, httpStatus: 500, message: message)

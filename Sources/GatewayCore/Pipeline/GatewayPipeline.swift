@@ -87,7 +87,7 @@ public struct GatewayPipeline: Sendable {
                 provider: route.provider, eventID: directives.eventID)
         case .failed(let reason):
             return errorResponse(
-                GatewayError(code: 2013, httpStatus: 400, message: "could not read the request body: \(reason)"),
+                GatewayError.unreadableBody(reason),
                 log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
         log?.update { record in
@@ -110,8 +110,7 @@ public struct GatewayPipeline: Sendable {
             case .timedOut: gatewayError = .upstreamTimeout(provider.slug.rawValue, afterMilliseconds: timeoutMs)
             case .unreachable(let reason): gatewayError = .upstreamUnreachable(provider.slug.rawValue, reason: reason)
             case .cancelled:
-                gatewayError = GatewayError(
-                    code: 2005, httpStatus: 499, message: "the client went away before the provider answered")
+                gatewayError = .clientGone
             }
             metrics.gatewayOverhead(sent - started)
             return errorResponse(gatewayError, log: log, started: started, provider: route.provider, eventID: directives.eventID)
@@ -132,7 +131,7 @@ public struct GatewayPipeline: Sendable {
         let contentLength = response.headers.first(name: "content-length").flatMap(Int.init)
         let relay = UpstreamRelay(
             body: response.body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
-            started: started, onFinish: {})
+            started: started)
         metrics.gatewayOverhead((sent - started) + (ContinuousClock.now - headReceived))
         return GatewayResponse(status: status, headers: headers, body: .relay(relay))
     }

@@ -11,14 +11,12 @@ public struct UpstreamRelay: Sendable {
     let log: PendingLog?
     let captureCap: Int
     let started: ContinuousClock.Instant
-    let onFinish: @Sendable () -> Void
 
     /// Relays every chunk to `write`. Throws when the upstream fails mid-body (the client
     /// must then see a broken response, not a short one) or when `write` throws.
     public func relay(to write: (ByteBuffer) async throws -> Void) async throws {
         var capture = BodyCapture(cap: log == nil ? 0 : captureCap)
         var clientGone = false
-        defer { onFinish() }
         do {
             for try await chunk in body {
                 if log != nil { capture.append(chunk) }
