@@ -28,6 +28,5 @@ func sampleRecord(gateway: String = "g", index: Int = 0, storePayload: Bool = tr
     record.response = BodyCapture(
         cap: 1024 * 1024,
         body: ByteBuffer(string: #"{"usage":{"prompt_tokens":11,"completion_tokens":7}}"#))
-    record.modelType = "chat"
     return record
 }

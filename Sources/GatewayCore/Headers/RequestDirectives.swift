@@ -68,9 +68,17 @@ public struct RequestDirectives: Sendable, Equatable {
         }
     }
 
+    /// Field names, validated once rather than on every request.
+    private static let names: [String: HTTPField.Name] = Dictionary(
+        uniqueKeysWithValues: [
+            GatewayHeader.collectLog, GatewayHeader.collectLogPayload, GatewayHeader.metadata, GatewayHeader.eventID,
+            GatewayHeader.requestTimeout, GatewayHeader.cacheTTL, GatewayHeader.legacyCacheTTL,
+            GatewayHeader.skipCache, GatewayHeader.legacySkipCache, GatewayHeader.cacheKey, GatewayHeader.maxAttempts,
+            GatewayHeader.retryDelay, GatewayHeader.backoff, GatewayHeader.byokAlias,
+        ].map { ($0, HTTPField.Name($0)!) })
+
     private static func name(_ text: String) -> HTTPField.Name {
-        // Every name passed here is a valid token from GatewayHeader.
-        HTTPField.Name(text)!
+        names[text] ?? HTTPField.Name(text)!
     }
 
     private static func bool(_ headers: HTTPFields, _ header: String) throws -> Bool? {

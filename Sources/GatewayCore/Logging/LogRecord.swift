@@ -30,9 +30,8 @@ public struct LogRecord: Sendable {
     public var response: BodyCapture
     /// How the provider reports usage.
     public var usageParser: any UsageParser = OpenAIUsageParser()
-    /// The model named by the path, for providers that name it there.
-    public var modelFromPath: String?
-    public var modelType: String?
+    /// The provider's path rule, which names the model and its type for some paths.
+    public var routing: any ProviderRouting = AppendPathRouting()
     /// What went wrong, when something did.
     public var error: String?
 
@@ -55,7 +54,8 @@ public struct LogRecord: Sendable {
         let responseBytes = response.scannableBytes
         let usage = UsageExtractor.usage(
             in: responseBytes, contentType: responseContentType, parser: usageParser)
-        let model = modelFromPath ?? UsageExtractor.model(inRequestBody: requestBytes) ?? ""
+        let model = routing.model(fromPath: path) ?? UsageExtractor.model(inRequestBody: requestBytes) ?? ""
+        let modelType = routing.modelType(fromPath: path)
         let isStream = UsageExtractor.isStream(body: Array(response.head.readableBytesView.prefix(16)), contentType: responseContentType)
 
         let cap = response.cap

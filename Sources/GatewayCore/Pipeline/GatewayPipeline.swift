@@ -93,8 +93,7 @@ public struct GatewayPipeline: Sendable {
         log?.update { record in
             record.requestBody = body
             record.usageParser = provider.usage
-            record.modelFromPath = provider.routing.model(fromPath: route.providerPath)
-            record.modelType = provider.routing.modelType(fromPath: route.providerPath)
+            record.routing = provider.routing
         }
 
         // 6. Send it upstream, waiting at most the request timeout for the response head.
