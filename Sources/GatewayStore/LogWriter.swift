@@ -96,6 +96,12 @@ public final class LogWriter: LogSink, Service {
             }
             await write(batch)
         }
+        // Cancelled (a forced stop): what is still queued cannot be written. Count it.
+        let abandoned = take(Int.max).batch.count
+        if abandoned > 0 {
+            metrics.logsDropped(abandoned)
+            logger.critical("log writer cancelled: queued records dropped", metadata: ["records": "\(abandoned)"])
+        }
     }
 
     private func take(_ limit: Int) -> (batch: [LogRecord], shuttingDown: Bool) {

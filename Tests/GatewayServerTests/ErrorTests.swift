@@ -81,10 +81,7 @@ struct ErrorTests {
     @Test("connection dropped mid-stream: the client sees a broken answer, the log says what happened")
     func droppedMidStream() async throws {
         try await LiveServers.with { servers in
-            var request = HTTPClientRequest(url: servers.url("openai/chat/completions"))
-            request.method = .POST
-            request.headers.add(name: "x-mock-drop-after", value: "2")
-            request.body = .bytes(ByteBuffer(string: #"{"model":"gpt-4o","stream":true,"messages":[]}"#))
+            let request = servers.streamingRequest("openai/chat/completions", headers: ["x-mock-drop-after": "2"])
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             #expect(response.status == .ok)
             let logID = try #require(response.headers.first(name: "cf-aig-log-id"))

@@ -115,6 +115,16 @@ struct LiveServers: Sendable {
         return Answer(status: Int(response.status.code), headers: flat, body: String(buffer: bytes))
     }
 
+    /// A streamed chat completion through the gateway, with extra (mock fault) headers.
+    func streamingRequest(_ providerPath: String, headers: [String: String] = [:]) -> HTTPClientRequest {
+        var request = HTTPClientRequest(url: url(providerPath))
+        request.method = .POST
+        request.headers.add(name: "content-type", value: "application/json")
+        for (name, value) in headers { request.headers.add(name: name, value: value) }
+        request.body = .bytes(ByteBuffer(string: #"{"model":"gpt-4o","stream":true,"messages":[]}"#))
+        return request
+    }
+
     /// The log with this id, once the writer has stored it (waiting a bounded while).
     func storedLog(_ id: String?, gateway: String = "test-gw") async throws -> AIGatewayLog? {
         guard let id else { return nil }

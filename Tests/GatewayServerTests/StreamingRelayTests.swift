@@ -10,11 +10,7 @@ struct StreamingRelayTests {
     func firstChunkBeforeSecondExists() async throws {
         try await LiveServers.with { servers in
             let gate = UUID().uuidString
-            var request = HTTPClientRequest(url: servers.url("openai/chat/completions"))
-            request.method = .POST
-            request.headers.add(name: "content-type", value: "application/json")
-            request.headers.add(name: "x-mock-gate", value: gate)
-            request.body = .bytes(ByteBuffer(string: #"{"model":"gpt-4o","stream":true,"messages":[]}"#))
+            let request = servers.streamingRequest("openai/chat/completions", headers: ["x-mock-gate": gate])
             let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
             #expect(response.status == .ok)
             var chunks = response.body.makeAsyncIterator()
@@ -68,12 +64,9 @@ struct ClientDisconnectTests {
     func clientGoneMidStream() async throws {
         try await LiveServers.with { servers in
             let gate = UUID().uuidString
-            var request = HTTPClientRequest(url: servers.url("openai/chat/completions"))
-            request.method = .POST
-            request.headers.add(name: "x-mock-gate", value: gate)
-            request.headers.add(name: "x-mock-chunks", value: "5000")
-            request.headers.add(name: "x-mock-chunk-delay-ms", value: "1")
-            request.body = .bytes(ByteBuffer(string: #"{"model":"gpt-4o","stream":true,"messages":[]}"#))
+            let request = servers.streamingRequest(
+                "openai/chat/completions",
+                headers: ["x-mock-gate": gate, "x-mock-chunks": "5000", "x-mock-chunk-delay-ms": "1"])
             let (logIDs, logIDSink) = AsyncStream.makeStream(of: String.self)
             let reader = Task {
                 let response = try await HTTPClient.shared.execute(request, timeout: .seconds(30))
