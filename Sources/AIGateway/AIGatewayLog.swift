@@ -100,6 +100,87 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
         self.error = error
     }
 
+
+    /// Decodes a log; fields a Cloudflare answer may leave out take empty values, and
+    /// `metadata` may be an object or (as Cloudflare's REST API sends it) JSON text.
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        id = try container.decode(String.self, forKey: .id)
+        gatewayID = try container.decodeIfPresent(String.self, forKey: .gatewayID) ?? ""
+        provider = try container.decodeIfPresent(String.self, forKey: .provider) ?? ""
+        model = try container.decodeIfPresent(String.self, forKey: .model) ?? ""
+        modelType = try container.decodeIfPresent(String.self, forKey: .modelType)
+        path = try container.decodeIfPresent(String.self, forKey: .path) ?? ""
+        duration = try container.decodeIfPresent(Int.self, forKey: .duration) ?? 0
+        requestType = try container.decodeIfPresent(String.self, forKey: .requestType)
+        requestContentType = try container.decodeIfPresent(String.self, forKey: .requestContentType)
+        statusCode = try container.decodeIfPresent(Int.self, forKey: .statusCode) ?? 0
+        responseContentType = try container.decodeIfPresent(String.self, forKey: .responseContentType)
+        success = try container.decodeIfPresent(Bool.self, forKey: .success) ?? false
+        cached = try container.decodeIfPresent(Bool.self, forKey: .cached) ?? false
+        tokensIn = try container.decodeIfPresent(Int.self, forKey: .tokensIn)
+        tokensOut = try container.decodeIfPresent(Int.self, forKey: .tokensOut)
+        metadata = try Self.decodeMetadata(from: container)
+        step = try container.decodeIfPresent(Int.self, forKey: .step)
+        cost = try container.decodeIfPresent(Double.self, forKey: .cost)
+        customCost = try container.decodeIfPresent(Bool.self, forKey: .customCost)
+        requestSize = try container.decodeIfPresent(Int.self, forKey: .requestSize) ?? 0
+        requestHead = try container.decodeIfPresent(String.self, forKey: .requestHead)
+        requestHeadComplete = try container.decodeIfPresent(Bool.self, forKey: .requestHeadComplete) ?? false
+        responseSize = try container.decodeIfPresent(Int.self, forKey: .responseSize) ?? 0
+        responseHead = try container.decodeIfPresent(String.self, forKey: .responseHead)
+        responseHeadComplete = try container.decodeIfPresent(Bool.self, forKey: .responseHeadComplete) ?? false
+        createdAt = try container.decode(Date.self, forKey: .createdAt)
+        eventID = try container.decodeIfPresent(String.self, forKey: .eventID)
+        feedback = try container.decodeIfPresent(Int.self, forKey: .feedback)
+        score = try container.decodeIfPresent(Int.self, forKey: .score)
+        error = try container.decodeIfPresent(String.self, forKey: .error)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(id, forKey: .id)
+        try container.encode(gatewayID, forKey: .gatewayID)
+        try container.encode(provider, forKey: .provider)
+        try container.encode(model, forKey: .model)
+        try container.encodeIfPresent(modelType, forKey: .modelType)
+        try container.encode(path, forKey: .path)
+        try container.encode(duration, forKey: .duration)
+        try container.encodeIfPresent(requestType, forKey: .requestType)
+        try container.encodeIfPresent(requestContentType, forKey: .requestContentType)
+        try container.encode(statusCode, forKey: .statusCode)
+        try container.encodeIfPresent(responseContentType, forKey: .responseContentType)
+        try container.encode(success, forKey: .success)
+        try container.encode(cached, forKey: .cached)
+        try container.encodeIfPresent(tokensIn, forKey: .tokensIn)
+        try container.encodeIfPresent(tokensOut, forKey: .tokensOut)
+        // As Cloudflare's REST API writes it: the metadata object as JSON text.
+        if let metadata {
+            let text = String(decoding: try JSONEncoder().encode(metadata), as: UTF8.self)
+            try container.encode(text, forKey: .metadata)
+        }
+        try container.encodeIfPresent(step, forKey: .step)
+        try container.encodeIfPresent(cost, forKey: .cost)
+        try container.encodeIfPresent(customCost, forKey: .customCost)
+        try container.encode(requestSize, forKey: .requestSize)
+        try container.encodeIfPresent(requestHead, forKey: .requestHead)
+        try container.encode(requestHeadComplete, forKey: .requestHeadComplete)
+        try container.encode(responseSize, forKey: .responseSize)
+        try container.encodeIfPresent(responseHead, forKey: .responseHead)
+        try container.encode(responseHeadComplete, forKey: .responseHeadComplete)
+        try container.encode(createdAt, forKey: .createdAt)
+        try container.encodeIfPresent(eventID, forKey: .eventID)
+        try container.encodeIfPresent(feedback, forKey: .feedback)
+        try container.encodeIfPresent(score, forKey: .score)
+        try container.encodeIfPresent(error, forKey: .error)
+    }
+
+    private static func decodeMetadata(from container: KeyedDecodingContainer<CodingKeys>) throws -> LogMetadata? {
+        if let object = try? container.decodeIfPresent(LogMetadata.self, forKey: .metadata) { return object }
+        guard let text = try container.decodeIfPresent(String.self, forKey: .metadata), !text.isEmpty else { return nil }
+        return try JSONDecoder().decode(LogMetadata.self, from: Data(text.utf8))
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, provider, model, path, duration, success, cached, metadata, step, cost, feedback, score, error
         case gatewayID = "gateway_id"

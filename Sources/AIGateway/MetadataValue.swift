@@ -6,18 +6,16 @@ public enum MetadataValue: Sendable, Hashable, Codable {
     case null
 
     public init(from decoder: any Decoder) throws {
-        let container = try decoder.singleValueContainer()
-        if container.decodeNil() {
-            self = .null
-        } else if let value = try? container.decode(Bool.self) {
-            self = .bool(value)
-        } else if let value = try? container.decode(Double.self) {
-            self = .number(value)
-        } else if let value = try? container.decode(String.self) {
-            self = .string(value)
-        } else {
-            throw DecodingError.dataCorruptedError(
-                in: container, debugDescription: "metadata values must be a string, number, boolean or null")
+        switch try JSONValue(from: decoder) {
+        case .null: self = .null
+        case .bool(let value): self = .bool(value)
+        case .number(let value): self = .number(value)
+        case .string(let value): self = .string(value)
+        case .array, .object:
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "metadata values must be a string, number, boolean or null"))
         }
     }
 
@@ -44,4 +42,14 @@ public typealias LogMetadata = [String: MetadataValue]
 extension Dictionary where Key == String, Value == MetadataValue {
     /// The most entries Cloudflare accepts in `cf-aig-metadata` (and in a log's metadata).
     public static var maximumEntries: Int { 5 }
+}
+
+extension MetadataValue: ExpressibleByStringLiteral, ExpressibleByIntegerLiteral, ExpressibleByFloatLiteral,
+    ExpressibleByBooleanLiteral, ExpressibleByNilLiteral
+{
+    public init(stringLiteral value: String) { self = .string(value) }
+    public init(integerLiteral value: Int) { self = .number(Double(value)) }
+    public init(floatLiteral value: Double) { self = .number(value) }
+    public init(booleanLiteral value: Bool) { self = .bool(value) }
+    public init(nilLiteral: ()) { self = .null }
 }

@@ -19,7 +19,7 @@ public enum GatewayApplication {
     /// The parts of a built gateway that callers (the CLI, tests) may want to reach.
     public struct Parts: Sendable {
         public let pipeline: GatewayPipeline
-        public let store: any LogStore
+        public let store: any DataStore
         public let writer: LogWriter
         public let registry: PrometheusCollectorRegistry
     }
@@ -40,23 +40,29 @@ public enum GatewayApplication {
         let upstream = UpstreamClient(connectionsPerHost: configuration.upstreamConnectionsPerHost)
         let providers = try ProviderTable(
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
-        let gateways = GatewayDirectory(
-            gateways: Array(configuration.gateways.values), autoCreate: configuration.autoCreateGateways)
+        let gateways = try await loadGateways(configuration: configuration, store: store)
         let pipeline = GatewayPipeline(
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
             metrics: metrics)
 
-        let router = Router()
+        let router = Router(context: GatewayRequestContext.self)
         HealthRoutes(store: store).register(on: router)
         MetricsRoute(registry: registry).register(on: router)
         ProviderRoute(pipeline: pipeline).register(on: router)
+        ManagementAPI(
+            configuration: configuration,
+            gateways: GatewayEndpoints(directory: gateways, store: store, writer: writer),
+            logs: LogEndpoints(
+                directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration)
+        ).register(on: router)
 
         // Shutdown runs in reverse order: the server stops taking requests and finishes
-        // those in flight, then the upstream pool closes, then the writer drains every
-        // accepted log, then the store closes.
+        // those in flight, then the upstream pool closes, then auto-created gateways and
+        // every accepted log are written, then the store closes.
         let services: [any Service] = [
             ShutdownAction(name: "store") { try await store.close() },
             writer,
+            GatewayPersistence(directory: gateways, store: store, logger: logger),
             ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
         ]
         let application = Application(
@@ -69,8 +75,25 @@ public enum GatewayApplication {
         return (application, Parts(pipeline: pipeline, store: store, writer: writer, registry: registry))
     }
 
+    /// The gateways to serve: those stored, then those of the configuration file, which win
+    /// (and are stored) at every start, so the file stays the source of what it names.
+    static func loadGateways(configuration: GatewayConfiguration, store: any DataStore) async throws
+        -> GatewayDirectory
+    {
+        let stored = try await store.gateways()
+        let directory = GatewayDirectory(
+            gateways: stored, autoCreate: configuration.autoCreateGateways,
+            maximumGateways: configuration.maximumGateways)
+        for var settings in configuration.gateways.values.sorted(by: { $0.id < $1.id }) {
+            if let previous = stored.first(where: { $0.id == settings.id }) { settings.createdAt = previous.createdAt }
+            try await store.saveGateway(settings)
+            directory.put(settings)
+        }
+        return directory
+    }
+
     /// Opens the store a database setting names: `sqlite:PATH`, `sqlite://PATH` or a plain path.
-    static func openStore(_ database: String, logger: Logger) async throws -> any LogStore {
+    static func openStore(_ database: String, logger: Logger) async throws -> any DataStore {
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
             throw ConfigurationError(
                 "database: PostgreSQL is not available in this build yet; use an SQLite path (sqlite:aigw.sqlite)")
@@ -81,7 +104,7 @@ public enum GatewayApplication {
             break
         }
         guard !path.isEmpty else { throw ConfigurationError("database: no SQLite file path given") }
-        return try await SQLiteLogStore.open(path: path, logger: logger)
+        return try await SQLiteStore.open(path: path, logger: logger)
     }
 }
 

@@ -5,7 +5,7 @@ import Hummingbird
 struct HealthRoutes: Sendable {
     let store: any LogStore
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<GatewayRequestContext>) {
         router.get("/healthz") { _, _ in
             Self.json(.ok, #"{"status":"ok"}"#)
         }

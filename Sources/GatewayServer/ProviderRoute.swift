@@ -7,8 +7,8 @@ import NIOCore
 struct ProviderRoute: Sendable {
     let pipeline: GatewayPipeline
 
-    func register(on router: Router<BasicRequestContext>) {
-        let handler: @Sendable (Request, BasicRequestContext) async throws -> Response = { request, _ in
+    func register(on router: Router<GatewayRequestContext>) {
+        let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response = { request, _ in
             await self.respond(to: request)
         }
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {

@@ -1,15 +1,27 @@
 import AIGateway
 import GatewayCore
 
-/// Where logs live. The SQLite store is the embedded default; the batch writer is the
-/// only thing that writes, the management API and tests read.
-public protocol LogStore: Sendable {
+/// What the log writer needs of a store: writing a batch.
+public protocol LogBatchStore: Sendable {
+    /// Writes a batch of logs in one transaction: all of them, or none. Idempotent: a batch
+    /// written twice (a retry after a lost acknowledgement) is stored once.
+    func insert(_ logs: [StoredLog]) async throws
+}
+
+/// Where logs live. The batch writer is the only thing that inserts; the management API
+/// reads, patches and deletes.
+public protocol LogStore: LogBatchStore {
     /// Brings the schema to the newest version; run before the server opens its port.
     func migrate() async throws
-    /// Writes a batch of logs in one transaction: all of them, or none.
-    func insert(_ logs: [StoredLog]) async throws
     /// One log of a gateway, or nil.
     func log(id: String, gatewayID: String) async throws -> AIGatewayLog?
+    /// One page of a gateway's logs, and how many match in all.
+    func logs(gatewayID: String, query: LogQuery) async throws -> LogPage
+    /// Applies `patch` to one log in a single statement (so concurrent patches of different
+    /// fields all land) and returns the log as it now is, or nil when there is no such log.
+    func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog?
+    /// Deletes the logs (and their bodies) `deletion` selects; returns how many.
+    func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int
     /// The stored request and response bodies of a log (nil where not kept).
     func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?)
     /// How many logs there are, in one gateway or in all.
@@ -19,3 +31,31 @@ public protocol LogStore: Sendable {
     /// Releases the database.
     func close() async throws
 }
+
+/// One page of logs and the number matching the query across all pages.
+public struct LogPage: Sendable {
+    public var logs: [AIGatewayLog]
+    public var totalCount: Int
+
+    /// A page holding `logs` of `totalCount` matches.
+    public init(logs: [AIGatewayLog], totalCount: Int) {
+        self.logs = logs
+        self.totalCount = totalCount
+    }
+}
+
+/// Where gateways and their settings live, so that gateways created through the API or on
+/// first use survive a restart.
+public protocol GatewayRecordStore: Sendable {
+    /// Every stored gateway.
+    func gateways() async throws -> [GatewaySettings]
+    /// Inserts a gateway unless one with its id exists; returns whether it did.
+    func createGateway(_ settings: GatewaySettings) async throws -> Bool
+    /// Inserts or replaces a gateway.
+    func saveGateway(_ settings: GatewaySettings) async throws
+    /// Deletes a gateway and its logs; false when there was no such gateway.
+    func deleteGateway(id: String) async throws -> Bool
+}
+
+/// A store of both logs and gateways: what a running gateway needs.
+public typealias DataStore = LogStore & GatewayRecordStore

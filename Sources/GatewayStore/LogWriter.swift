@@ -19,19 +19,34 @@ public final class LogWriter: LogSink, Service {
     private struct State {
         var queue: [LogRecord] = []
         var shuttingDown = false
+        var stopped = false
         var droppedSinceWarning = 0
+        /// Records accepted since start, and of those, how many are written (or given up on).
+        var accepted = 0
+        var settled = 0
+        /// Callers of ``flush()`` waiting for `settled` to reach their target.
+        var flushWaiters: [Int: (target: Int, continuation: CheckedContinuation<Void, Never>)] = [:]
+        var nextWaiterID = 0
+
+        /// Marks `count` more records settled and returns the waiters that may now go on.
+        mutating func settle(_ count: Int) -> [CheckedContinuation<Void, Never>] {
+            settled += count
+            let ready = flushWaiters.filter { $0.value.target <= settled }
+            for id in ready.keys { flushWaiters[id] = nil }
+            return ready.values.map(\.continuation)
+        }
     }
 
     private let state = Mutex(State())
     private let doorbell: AsyncStream<Void>
     private let ring: AsyncStream<Void>.Continuation
-    private let store: any LogStore
+    private let store: any LogBatchStore
     private let settings: LogQueueSettings
     private let metrics: GatewayMetrics
     private let logger: Logger
 
     /// A writer into `store`, queueing as `settings` say.
-    public init(store: any LogStore, settings: LogQueueSettings, metrics: GatewayMetrics, logger: Logger) {
+    public init(store: any LogBatchStore, settings: LogQueueSettings, metrics: GatewayMetrics, logger: Logger) {
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
         self.store = store
         self.settings = settings
@@ -49,6 +64,7 @@ public final class LogWriter: LogSink, Service {
                 return (false, state.queue.count, warn ? state.droppedSinceWarning : 0)
             }
             state.queue.append(record)
+            state.accepted += 1
             return (true, state.queue.count, 0)
         }
         if accepted {
@@ -67,6 +83,36 @@ public final class LogWriter: LogSink, Service {
     /// Records accepted and not yet written.
     public var pending: Int { state.withLock { $0.queue.count } }
 
+    /// Waits until every record accepted before the call is written (or, if the store
+    /// refuses it at shutdown, given up on), at most `timeout`. Gives the management API
+    /// read-your-writes: a log id just returned in `cf-aig-log-id` can be read and patched.
+    public func flush(timeout: Duration = .seconds(5)) async {
+        let id: Int? = state.withLock { state in
+            guard state.settled < state.accepted, !state.stopped else { return nil }
+            defer { state.nextWaiterID += 1 }
+            return state.nextWaiterID
+        }
+        guard let id else { return }
+        ring.yield()
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask {
+                await withCheckedContinuation { continuation in
+                    let settledAlready = self.state.withLock { state -> Bool in
+                        guard state.settled < state.accepted, !state.stopped else { return true }
+                        state.flushWaiters[id] = (state.accepted, continuation)
+                        return false
+                    }
+                    if settledAlready { continuation.resume() }
+                }
+            }
+            group.addTask { try? await Task.sleep(for: timeout) }
+            await group.next()
+            group.cancelAll()
+            // Whichever finished first, make sure the other does too.
+            self.state.withLock { $0.flushWaiters.removeValue(forKey: id) }?.continuation.resume()
+        }
+    }
+
     /// Writes batches until graceful shutdown, then drains the queue and returns.
     public func run() async throws {
         await withGracefulShutdownHandler {
@@ -76,6 +122,12 @@ public final class LogWriter: LogSink, Service {
             self.ring.yield()
         }
         ring.finish()
+        let waiting = state.withLock { state in
+            state.stopped = true
+            defer { state.flushWaiters = [:] }
+            return state.flushWaiters.values.map(\.continuation)
+        }
+        for continuation in waiting { continuation.resume() }
     }
 
     private func writeLoop() async {
@@ -123,6 +175,11 @@ public final class LogWriter: LogSink, Service {
     /// it gives up after a few tries and counts the records as dropped, so a dead database
     /// cannot hold the process forever.
     private func write(_ batch: [LogRecord]) async {
+        await attemptWrite(batch)
+        for continuation in state.withLock({ $0.settle(batch.count) }) { continuation.resume() }
+    }
+
+    private func attemptWrite(_ batch: [LogRecord]) async {
         let stored = batch.map { $0.finalized() }
         var delay = Duration.milliseconds(100)
         var failures = 0

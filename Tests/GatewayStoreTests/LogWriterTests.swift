@@ -26,7 +26,7 @@ struct LogWriterTests {
 
     @Test("every record submitted before shutdown is in the store after it")
     func drainsOnShutdown() async throws {
-        let store = try await SQLiteLogStore.open(path: temporaryDatabasePath())
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
         try await store.migrate()
         var settings = LogQueueSettings()
         settings.batchSize = 64
@@ -55,7 +55,7 @@ struct LogWriterTests {
 
     @Test("a store that refuses writes for a while loses nothing: the batch is retried")
     func retriesFailedBatches() async throws {
-        let inner = try await SQLiteLogStore.open(path: temporaryDatabasePath())
+        let inner = try await SQLiteStore.open(path: temporaryDatabasePath())
         try await inner.migrate()
         let store = FlakyStore(inner: inner, failures: 3)
         var settings = LogQueueSettings()
@@ -75,10 +75,10 @@ struct LogWriterTests {
 }
 
 /// A store whose inserts fail the first `failures` times.
-final class FlakyStore: LogStore {
-    let inner: SQLiteLogStore
+final class FlakyStore: LogBatchStore {
+    let inner: SQLiteStore
     private let remaining: Mutex<Int>
-    init(inner: SQLiteLogStore, failures: Int) {
+    init(inner: SQLiteStore, failures: Int) {
         self.inner = inner
         self.remaining = Mutex(failures)
     }
@@ -93,21 +93,9 @@ final class FlakyStore: LogStore {
         if fail { throw Refused() }
         try await inner.insert(logs)
     }
-    func migrate() async throws { try await inner.migrate() }
-    func log(id: String, gatewayID: String) async throws -> AIGatewayLog? { try await inner.log(id: id, gatewayID: gatewayID) }
-    func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) { try await inner.bodies(id: id) }
-    func count(gatewayID: String?) async throws -> Int { try await inner.count(gatewayID: gatewayID) }
-    func ping() async throws { try await inner.ping() }
-    func close() async throws {}
 }
 
 /// A store that is never reached (the writer is not running).
-final class BlockedStore: LogStore {
+final class BlockedStore: LogBatchStore {
     func insert(_ logs: [StoredLog]) async throws { Issue.record("nothing should be written") }
-    func migrate() async throws {}
-    func log(id: String, gatewayID: String) async throws -> AIGatewayLog? { nil }
-    func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) { (nil, nil) }
-    func count(gatewayID: String?) async throws -> Int { 0 }
-    func ping() async throws {}
-    func close() async throws {}
 }

@@ -25,6 +25,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var database = "sqlite:aigw.sqlite"
     /// Create unknown gateways on first use (Cloudflare's behaviour); false makes them error 2001.
     public var autoCreateGateways = true
+    /// The most gateways auto-creation will make (requests naming more new ones get 2001).
+    public var maximumGateways = 10_000
     /// Largest request body accepted (413 beyond).
     public var maxRequestBodyBytes = 10 * 1024 * 1024
     /// How much of each body the log keeps (SPEC: default 10 MB).
@@ -141,6 +143,7 @@ extension GatewayConfiguration: Decodable {
         case adminToken = "admin_token"
         case listen, database, providers, gateways
         case autoCreateGateways = "auto_create_gateways"
+        case maximumGateways = "max_gateways"
         case maxRequestBodyBytes = "max_request_body_bytes"
         case logBodyCapBytes = "log_body_cap_bytes"
         case requestTimeoutMs = "request_timeout_ms"
@@ -166,6 +169,7 @@ extension GatewayConfiguration: Decodable {
         }
         database = try container.decodeIfPresent(String.self, forKey: .database) ?? database
         autoCreateGateways = try container.decodeIfPresent(Bool.self, forKey: .autoCreateGateways) ?? autoCreateGateways
+        maximumGateways = try container.decodeIfPresent(Int.self, forKey: .maximumGateways) ?? maximumGateways
         maxRequestBodyBytes = try container.decodeIfPresent(Int.self, forKey: .maxRequestBodyBytes) ?? maxRequestBodyBytes
         logBodyCapBytes = try container.decodeIfPresent(Int.self, forKey: .logBodyCapBytes) ?? logBodyCapBytes
         requestTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMs) ?? requestTimeoutMs
@@ -173,13 +177,23 @@ extension GatewayConfiguration: Decodable {
             try container.decodeIfPresent(Int.self, forKey: .upstreamConnectionsPerHost) ?? upstreamConnectionsPerHost
         logQueue = try container.decodeIfPresent(LogQueueSettings.self, forKey: .logQueue) ?? logQueue
         providers = try container.decodeIfPresent([String: ProviderOverride].self, forKey: .providers) ?? [:]
-        let decodedGateways = try container.decodeIfPresent([String: GatewaySettings].self, forKey: .gateways) ?? [:]
-        gateways = Dictionary(
-            uniqueKeysWithValues: decodedGateways.map { key, settings in
-                var settings = settings
-                settings.id = key
-                return (key, settings)
-            })
+        // Gateways are checked by the same rules as the management API's bodies.
+        let decodedGateways = try container.decodeIfPresent([String: JSONValue].self, forKey: .gateways) ?? [:]
+        for (id, value) in decodedGateways {
+            do {
+                try GatewayDirectory.validate(id: id)
+                guard let members = value.objectValue else {
+                    throw ManagementError.badInput("settings", "must be an object, not \(value.kindDescription)")
+                }
+                var settings = GatewaySettings(id: id)
+                try GatewaySettingsInput.apply(members.filter { $0.key != "id" }, to: &settings)
+                gateways[id] = settings
+            } catch let error as ManagementError {
+                throw ConfigurationError("gateways.\(id).\(error.message)")
+            } catch let error as GatewayError {
+                throw ConfigurationError("gateways.\(id): \(error.message)")
+            }
+        }
     }
 }
 

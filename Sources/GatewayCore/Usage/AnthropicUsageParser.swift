@@ -6,18 +6,18 @@ public struct AnthropicUsageParser: UsageParser {
     public var name: String { "anthropic" }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
-        guard let reported = JSONValue.object(object["usage"]) ?? JSONValue.object(object, "message", "usage") else {
+        guard let reported = UntypedJSON.object(object["usage"]) ?? UntypedJSON.object(object, "message", "usage") else {
             return
         }
         usage.inputIncludesCached = false
         // Later events repeat input counts (sometimes as 0); keep the largest seen.
-        if let input = JSONValue.int(reported["input_tokens"]) { usage.input = max(usage.input ?? 0, input) }
-        if let read = JSONValue.int(reported["cache_read_input_tokens"]) {
+        if let input = UntypedJSON.int(reported["input_tokens"]) { usage.input = max(usage.input ?? 0, input) }
+        if let read = UntypedJSON.int(reported["cache_read_input_tokens"]) {
             usage.cachedInput = max(usage.cachedInput ?? 0, read)
         }
-        if let written = JSONValue.int(reported["cache_creation_input_tokens"]) {
+        if let written = UntypedJSON.int(reported["cache_creation_input_tokens"]) {
             usage.cacheCreationInput = max(usage.cacheCreationInput ?? 0, written)
         }
-        if let output = JSONValue.int(reported["output_tokens"]) { usage.output = max(usage.output ?? 0, output) }
+        if let output = UntypedJSON.int(reported["output_tokens"]) { usage.output = max(usage.output ?? 0, output) }
     }
 }

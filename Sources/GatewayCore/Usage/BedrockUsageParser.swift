@@ -5,11 +5,11 @@ public struct BedrockUsageParser: UsageParser {
     public var name: String { "bedrock" }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
-        if let reported = JSONValue.object(object["usage"]), reported["inputTokens"] != nil {
+        if let reported = UntypedJSON.object(object["usage"]), reported["inputTokens"] != nil {
             usage.inputIncludesCached = true
-            usage.input = JSONValue.int(reported["inputTokens"])
-            usage.output = JSONValue.int(reported["outputTokens"])
-            if let cached = JSONValue.int(reported["cacheReadInputTokens"]) { usage.cachedInput = cached }
+            usage.input = UntypedJSON.int(reported["inputTokens"])
+            usage.output = UntypedJSON.int(reported["outputTokens"])
+            if let cached = UntypedJSON.int(reported["cacheReadInputTokens"]) { usage.cachedInput = cached }
         } else {
             AnthropicUsageParser().fold(object, into: &usage)
         }

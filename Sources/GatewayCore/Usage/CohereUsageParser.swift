@@ -7,18 +7,18 @@ public struct CohereUsageParser: UsageParser {
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
         let candidates: [[String: Any]?] = [
-            JSONValue.object(object, "meta"),
-            JSONValue.object(object, "response", "meta"),
-            JSONValue.object(object, "usage"),
-            JSONValue.object(object, "delta", "usage"),
+            UntypedJSON.object(object, "meta"),
+            UntypedJSON.object(object, "response", "meta"),
+            UntypedJSON.object(object, "usage"),
+            UntypedJSON.object(object, "delta", "usage"),
         ]
         for container in candidates {
             guard let container else { continue }
-            let units = JSONValue.object(container["billed_units"]) ?? JSONValue.object(container["tokens"])
+            let units = UntypedJSON.object(container["billed_units"]) ?? UntypedJSON.object(container["tokens"])
             guard let units else { continue }
             usage.inputIncludesCached = true
-            if let input = JSONValue.int(units["input_tokens"]) { usage.input = input }
-            if let output = JSONValue.int(units["output_tokens"]) { usage.output = output }
+            if let input = UntypedJSON.int(units["input_tokens"]) { usage.input = input }
+            if let output = UntypedJSON.int(units["output_tokens"]) { usage.output = output }
             return
         }
     }

@@ -6,14 +6,14 @@ public struct GoogleUsageParser: UsageParser {
     public var name: String { "google" }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
-        guard let reported = JSONValue.object(object["usageMetadata"]) else { return }
+        guard let reported = UntypedJSON.object(object["usageMetadata"]) else { return }
         usage.inputIncludesCached = true
-        if let input = JSONValue.int(reported["promptTokenCount"]) { usage.input = input }
-        let candidates = JSONValue.int(reported["candidatesTokenCount"])
-        let thoughts = JSONValue.int(reported["thoughtsTokenCount"])
+        if let input = UntypedJSON.int(reported["promptTokenCount"]) { usage.input = input }
+        let candidates = UntypedJSON.int(reported["candidatesTokenCount"])
+        let thoughts = UntypedJSON.int(reported["thoughtsTokenCount"])
         if candidates != nil || thoughts != nil {
             usage.output = (candidates ?? 0) + (thoughts ?? 0)
         }
-        if let cached = JSONValue.int(reported["cachedContentTokenCount"]) { usage.cachedInput = cached }
+        if let cached = UntypedJSON.int(reported["cachedContentTokenCount"]) { usage.cachedInput = cached }
     }
 }

@@ -6,24 +6,24 @@ public struct OpenAIUsageParser: UsageParser {
     public var name: String { "openai" }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
-        if let reported = JSONValue.object(object["usage"]) {
+        if let reported = UntypedJSON.object(object["usage"]) {
             Self.apply(reported, to: &usage)
-        } else if let reported = JSONValue.object(object, "response", "usage") {
+        } else if let reported = UntypedJSON.object(object, "response", "usage") {
             Self.apply(reported, to: &usage)
         }
     }
 
     static func apply(_ reported: [String: Any], to usage: inout TokenUsage) {
-        if let input = JSONValue.int(reported["prompt_tokens"]) ?? JSONValue.int(reported["input_tokens"]) {
+        if let input = UntypedJSON.int(reported["prompt_tokens"]) ?? UntypedJSON.int(reported["input_tokens"]) {
             usage.input = input
         }
-        if let output = JSONValue.int(reported["completion_tokens"]) ?? JSONValue.int(reported["output_tokens"]) {
+        if let output = UntypedJSON.int(reported["completion_tokens"]) ?? UntypedJSON.int(reported["output_tokens"]) {
             usage.output = output
         } else if usage.output == nil, usage.input != nil {
             usage.output = 0  // embeddings report prompt tokens only
         }
-        let details = JSONValue.object(reported["prompt_tokens_details"]) ?? JSONValue.object(reported["input_tokens_details"])
-        if let cached = JSONValue.int(details?["cached_tokens"]) {
+        let details = UntypedJSON.object(reported["prompt_tokens_details"]) ?? UntypedJSON.object(reported["input_tokens_details"])
+        if let cached = UntypedJSON.int(details?["cached_tokens"]) {
             usage.cachedInput = cached
         }
         usage.inputIncludesCached = true

@@ -57,7 +57,7 @@ public enum UsageParsers {
 }
 
 /// Small accessors over JSONSerialization's untyped output.
-enum JSONValue {
+enum UntypedJSON {
     static func object(_ value: Any?) -> [String: Any]? { value as? [String: Any] }
 
     static func int(_ value: Any?) -> Int? {

@@ -5,7 +5,7 @@ public struct WorkersAIUsageParser: UsageParser {
     public var name: String { "workers-ai" }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
-        if let reported = JSONValue.object(object, "result", "usage") {
+        if let reported = UntypedJSON.object(object, "result", "usage") {
             OpenAIUsageParser.apply(reported, to: &usage)
         } else {
             OpenAIUsageParser().fold(object, into: &usage)

@@ -6,16 +6,16 @@ import Testing
 @testable import GatewayStore
 
 @Suite("SQLite log store")
-struct SQLiteLogStoreTests {
+struct SQLiteStoreTests {
     @Test("migrations run once and again without harm")
     func migrations() async throws {
         let path = temporaryDatabasePath()
-        let store = try await SQLiteLogStore.open(path: path)
+        let store = try await SQLiteStore.open(path: path)
         try await store.migrate()
         try await store.migrate()
         #expect(try await store.count(gatewayID: nil) == 0)
         try await store.close()
-        let reopened = try await SQLiteLogStore.open(path: path)
+        let reopened = try await SQLiteStore.open(path: path)
         try await reopened.migrate()
         try await reopened.ping()
         try await reopened.close()
@@ -23,7 +23,7 @@ struct SQLiteLogStoreTests {
 
     @Test("a log reads back with every field it was written with")
     func roundTrip() async throws {
-        let store = try await SQLiteLogStore.open(path: temporaryDatabasePath())
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
         try await store.migrate()
         let stored = sampleRecord(index: 3).finalized()
         try await store.insert([stored])
@@ -46,7 +46,7 @@ struct SQLiteLogStoreTests {
 
     @Test("without payload: tokens kept, heads and bodies not")
     func withoutPayload() async throws {
-        let store = try await SQLiteLogStore.open(path: temporaryDatabasePath())
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
         try await store.migrate()
         let stored = sampleRecord(storePayload: false).finalized()
         try await store.insert([stored])
@@ -60,7 +60,7 @@ struct SQLiteLogStoreTests {
 
     @Test("a large batch is written whole, across several statements, and a replayed batch writes nothing twice")
     func largeBatch() async throws {
-        let store = try await SQLiteLogStore.open(path: temporaryDatabasePath())
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
         try await store.migrate()
         let batch = (0..<2500).map { sampleRecord(index: $0).finalized() }
         try await store.insert(batch)

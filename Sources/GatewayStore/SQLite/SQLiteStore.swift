@@ -5,31 +5,37 @@ import Logging
 import NIOCore
 import SQLiteNIO
 
-/// Logs in an SQLite file in WAL mode, written in multi-row inserts, one transaction per batch.
-public final class SQLiteLogStore: LogStore {
+/// Logs and gateways in an SQLite file in WAL mode.
+///
+/// Two connections: one for the log writer's batches (multi-row inserts, one transaction per
+/// batch, nothing else ever runs inside those transactions) and one for everything else
+/// (the management API's reads, single-statement patches and deletes, gateways). WAL lets
+/// the API read while a batch is being written; SQLite's busy timeout orders the writes.
+public final class SQLiteStore: DataStore {
     private let connection: SQLiteConnection
+    private let api: SQLiteConnection
     /// The database file.
     public let path: String
 
     /// Rows per INSERT statement: 33 columns each stays under SQLite's 32,766 bound variables.
     static let rowsPerStatement = 400
 
-    private init(connection: SQLiteConnection, path: String) {
+    private init(connection: SQLiteConnection, api: SQLiteConnection, path: String) {
         self.connection = connection
+        self.api = api
         self.path = path
     }
 
     /// Opens (creating if needed) the database at `path` and sets it up for concurrent readers.
-    public static func open(path: String, logger: Logger = Logger(label: "aigw.sqlite")) async throws -> SQLiteLogStore {
+    public static func open(path: String, logger: Logger = Logger(label: "aigw.sqlite")) async throws -> SQLiteStore {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
-        let store = SQLiteLogStore(connection: connection, path: path)
-        for pragma in [
-            "PRAGMA journal_mode=WAL", "PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000",
-            "PRAGMA foreign_keys=ON",
-        ] {
-            try await store.execute(pragma)
+        _ = try await connection.query("PRAGMA journal_mode=WAL").get()
+        let api = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        for pragma in ["PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000", "PRAGMA foreign_keys=ON"] {
+            _ = try await connection.query(pragma).get()
+            _ = try await api.query(pragma).get()
         }
-        return store
+        return SQLiteStore(connection: connection, api: api, path: path)
     }
 
     // MARK: - Schema
@@ -85,7 +91,29 @@ public final class SQLiteLogStore: LogStore {
                 )
                 """,
             ]
-        )
+        ),
+        (
+            2,
+            [
+                """
+                CREATE TABLE gateways (
+                    id TEXT PRIMARY KEY,
+                    settings TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    modified_at INTEGER NOT NULL
+                )
+                """,
+                // Deleting a gateway deletes its logs in the same statement.
+                """
+                CREATE TRIGGER gateway_deleted AFTER DELETE ON gateways
+                BEGIN DELETE FROM logs WHERE gateway_id = OLD.id; END
+                """,
+                // The logs API's common filters and orderings.
+                "CREATE INDEX logs_gateway_model ON logs (gateway_id, model, created_at DESC)",
+                "CREATE INDEX logs_gateway_success ON logs (gateway_id, success, created_at DESC)",
+                "CREATE INDEX logs_gateway_event ON logs (gateway_id, event_id) WHERE event_id IS NOT NULL",
+            ]
+        ),
     ]
 
     public func migrate() async throws {
@@ -168,12 +196,116 @@ public final class SQLiteLogStore: LogStore {
     // MARK: - Reading
 
     public func log(id: String, gatewayID: String) async throws -> AIGatewayLog? {
-        try await rows("SELECT * FROM logs WHERE id = ? AND gateway_id = ?", [.text(id), .text(gatewayID)])
+        try await api.query("SELECT * FROM logs WHERE id = ? AND gateway_id = ?", [.text(id), .text(gatewayID)])
             .first.map(Self.decodeLog)
     }
 
+    public func logs(gatewayID: String, query: LogQuery) async throws -> LogPage {
+        let filter = SQLiteLogFilter(gatewayID: gatewayID, conditions: query.conditions, search: query.search)
+        let direction = query.descending ? "DESC" : "ASC"
+        let rows = try await api.query(
+            "SELECT * FROM logs WHERE \(filter.sql) ORDER BY \(SQLiteLogFilter.column(query.orderBy)) \(direction), "
+                + "id \(direction) LIMIT ? OFFSET ?",
+            filter.binds + [.integer(query.perPage), .integer((query.page - 1) * query.perPage)])
+        let total = try await api.query("SELECT COUNT(*) AS n FROM logs WHERE \(filter.sql)", filter.binds)
+        return LogPage(logs: rows.map(Self.decodeLog), totalCount: Int(total.first?.column("n")?.integer ?? 0))
+    }
+
+    public func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog? {
+        var assignments: [String] = []
+        var binds: [SQLiteData] = []
+        func assign(_ column: String, _ value: SQLiteData) {
+            assignments.append("\(column) = ?")
+            binds.append(value)
+        }
+        switch patch.feedback {
+        case .unchanged: break
+        case .cleared: assign("feedback", .null)
+        case .set(let value): assign("feedback", .integer(value))
+        }
+        switch patch.score {
+        case .unchanged: break
+        case .cleared: assign("score", .null)
+        case .set(let value): assign("score", .integer(value))
+        }
+        switch patch.metadata {
+        case .unchanged: break
+        case .cleared: assign("metadata", .null)
+        case .set(let value): assign("metadata", .optionalText(Self.encodeMetadata(value)))
+        }
+        guard !assignments.isEmpty else { return try await log(id: id, gatewayID: gatewayID) }
+        // One statement: concurrent patches of different fields each change only their own columns.
+        let rows = try await api.query(
+            "UPDATE logs SET \(assignments.joined(separator: ", ")) WHERE id = ? AND gateway_id = ? RETURNING *",
+            binds + [.text(id), .text(gatewayID)])
+        return rows.first.map(Self.decodeLog)
+    }
+
+    public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
+        let filter = SQLiteLogFilter(gatewayID: gatewayID, conditions: deletion.conditions)
+        var sql = "DELETE FROM logs WHERE \(filter.sql)"
+        var binds = filter.binds
+        if let limit = deletion.limit {
+            let direction = deletion.descending ? "DESC" : "ASC"
+            sql =
+                "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE \(filter.sql) ORDER BY "
+                + "\(SQLiteLogFilter.column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?)"
+            binds.append(.integer(limit))
+        }
+        return try await api.query(sql + " RETURNING id", binds).count
+    }
+
+    // MARK: - Gateways
+
+    public func gateways() async throws -> [GatewaySettings] {
+        try await api.query("SELECT settings FROM gateways ORDER BY id").compactMap { row in
+            guard let text = row.column("settings")?.string else { return nil }
+            return try Self.settingsDecoder.decode(GatewaySettings.self, from: Data(text.utf8))
+        }
+    }
+
+    public func createGateway(_ settings: GatewaySettings) async throws -> Bool {
+        !(try await api.query(
+            "INSERT INTO gateways (id, settings, created_at, modified_at) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (id) DO NOTHING RETURNING id",
+            try Self.gatewayBinds(settings)
+        ).isEmpty)
+    }
+
+    public func saveGateway(_ settings: GatewaySettings) async throws {
+        _ = try await api.query(
+            "INSERT INTO gateways (id, settings, created_at, modified_at) VALUES (?, ?, ?, ?) "
+                + "ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, modified_at = excluded.modified_at",
+            try Self.gatewayBinds(settings))
+    }
+
+    private static func gatewayBinds(_ settings: GatewaySettings) throws -> [SQLiteData] {
+        let json = String(decoding: try settingsEncoder.encode(settings), as: UTF8.self)
+        return [
+            .text(settings.id), .text(json), .integer(Int(settings.createdAt.timeIntervalSince1970 * 1000)),
+            .integer(Int(settings.modifiedAt.timeIntervalSince1970 * 1000)),
+        ]
+    }
+
+    public func deleteGateway(id: String) async throws -> Bool {
+        !(try await api.query("DELETE FROM gateways WHERE id = ? RETURNING id", [.text(id)]).isEmpty)
+    }
+
+    private static let settingsEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.dateEncodingStrategy = .millisecondsSince1970
+        encoder.outputFormatting = .sortedKeys
+        return encoder
+    }()
+
+    private static let settingsDecoder: JSONDecoder = {
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .millisecondsSince1970
+        return decoder
+    }()
+
     public func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {
-        guard let row = try await rows("SELECT request, response FROM log_bodies WHERE log_id = ?", [.text(id)]).first
+        guard let row = try await api.query("SELECT request, response FROM log_bodies WHERE log_id = ?", [.text(id)]).first
         else { return (nil, nil) }
         let request = row.column("request")?.blob.map { Array($0.readableBytesView) }
         let response = row.column("response")?.blob.map { Array($0.readableBytesView) }
@@ -183,18 +315,19 @@ public final class SQLiteLogStore: LogStore {
     public func count(gatewayID: String?) async throws -> Int {
         let result =
             if let gatewayID {
-                try await rows("SELECT COUNT(*) AS n FROM logs WHERE gateway_id = ?", [.text(gatewayID)])
+                try await api.query("SELECT COUNT(*) AS n FROM logs WHERE gateway_id = ?", [.text(gatewayID)])
             } else {
-                try await rows("SELECT COUNT(*) AS n FROM logs")
+                try await api.query("SELECT COUNT(*) AS n FROM logs")
             }
         return Int(result.first?.column("n")?.integer ?? 0)
     }
 
     public func ping() async throws {
-        _ = try await rows("SELECT 1 AS one")
+        _ = try await api.query("SELECT 1 AS one")
     }
 
     public func close() async throws {
+        try await api.close()
         try await connection.close()
     }
 
@@ -232,8 +365,8 @@ public final class SQLiteLogStore: LogStore {
         try await connection.query(sql, binds)
     }
 
-    /// Runs `body` in one transaction, rolled back if it throws. Only the log writer writes,
-    /// so transactions never interleave on this connection.
+    /// Runs `body` in one transaction, rolled back if it throws. Only the log writer uses
+    /// this connection, so nothing else ever runs inside its transactions.
     private func transaction(_ body: () async throws -> Void) async throws {
         try await execute("BEGIN IMMEDIATE")
         do {

@@ -1,0 +1,15 @@
+import Hummingbird
+import NIOCore
+
+/// The request context of every route: Hummingbird's core context plus the client's
+/// address, which the management API's loopback rule needs.
+public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// The connected client's address.
+    public let remoteAddress: SocketAddress?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
+    }
+}

@@ -1,0 +1,97 @@
+import AIGateway
+import Foundation
+import GatewayCore
+import GatewayStore
+import Hummingbird
+
+/// `/gateways` and `/gateways/{id}`: list, create, read, update and delete gateways.
+///
+/// The store is written first and the in-memory directory (which requests read) after, so
+/// a change the API acknowledged is never lost on restart.
+struct GatewayEndpoints: Sendable {
+    let directory: GatewayDirectory
+    let store: any GatewayRecordStore
+    let writer: LogWriter
+
+    /// `GET /gateways?page=&per_page=&search=`: gateways sorted by id, `search` matching part of the id.
+    func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let parameters = QueryParameters(request.uri.query)
+        var page = 1
+        var perPage = 20
+        var search: String?
+        for (name, value) in parameters.pairs {
+            switch name {
+            case "page": page = try Self.integer(value, name, in: 1...1_000_000)
+            case "per_page": perPage = try Self.integer(value, name, in: 1...1000)
+            case "search": search = value.isEmpty ? nil : value.lowercased()
+            default: throw ManagementError.badInput(name, "unknown query parameter (use page, per_page, search)")
+            }
+        }
+        let matching = directory.all().filter { search == nil || $0.id.lowercased().contains(search!) }
+        let start = min((page - 1) * perPage, matching.count)
+        let items = Array(matching[start..<min(start + perPage, matching.count)])
+        return V4Response.ok(
+            items, info: .init(page: page, perPage: perPage, count: items.count, totalCount: matching.count))
+    }
+
+    /// `POST /gateways` with `{"id": ..., settings...}`: 409 if the id is taken.
+    func create(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let members = try GatewaySettingsInput.object(try await ManagementAPI.body(request))
+        guard let id = members["id"]?.stringValue else {
+            throw ManagementError.badInput("id", "is required: the gateway id used in URLs (letters, digits, '-', '_')")
+        }
+        do {
+            try GatewayDirectory.validate(id: id)
+        } catch let error as GatewayError {
+            throw ManagementError.badInput("id", error.message)
+        }
+        var settings = GatewaySettings(id: id)
+        try GatewaySettingsInput.apply(members, to: &settings)
+        guard directory.settings(id) == nil, try await store.createGateway(settings) else {
+            throw ManagementError.conflict("gateway '\(id)' already exists")
+        }
+        directory.put(settings)
+        return V4Response.ok(settings)
+    }
+
+    /// `GET /gateways/{id}`.
+    func get(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        V4Response.ok(try existing(context))
+    }
+
+    /// `PUT /gateways/{id}`: the settings given replace the current ones; those not given stay.
+    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        var settings = try existing(context)
+        let members = try GatewaySettingsInput.object(try await ManagementAPI.body(request))
+        try GatewaySettingsInput.apply(members, to: &settings)
+        settings.modifiedAt = Date()
+        try await store.saveGateway(settings)
+        directory.put(settings)
+        return V4Response.ok(settings)
+    }
+
+    /// `DELETE /gateways/{id}`: the gateway and its logs; answers the deleted gateway.
+    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let settings = try existing(context)
+        // Logs still queued for it are written first, so that they go with it.
+        await writer.flush()
+        _ = try await store.deleteGateway(id: settings.id)
+        directory.remove(settings.id)
+        return V4Response.ok(settings)
+    }
+
+    private func existing(_ context: GatewayRequestContext) throws -> GatewaySettings {
+        let id = context.parameters.required("gateway")
+        guard let settings = directory.settings(id) else {
+            throw ManagementError.notFound("gateway '\(id)' not found")
+        }
+        return settings
+    }
+
+    static func integer(_ value: String, _ name: String, in range: ClosedRange<Int>) throws -> Int {
+        guard let number = Int(value), range.contains(number) else {
+            throw ManagementError.badInput(name, "'\(value)' is not a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return number
+    }
+}

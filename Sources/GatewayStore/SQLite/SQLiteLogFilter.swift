@@ -1,0 +1,121 @@
+import GatewayCore
+import SQLiteNIO
+
+/// A `WHERE` clause over the `logs` table, with its bound values, built from log conditions.
+struct SQLiteLogFilter {
+    private(set) var clauses: [String] = []
+    private(set) var binds: [SQLiteData] = []
+
+    /// The logs of one gateway matching every condition (and the search text, when given).
+    init(gatewayID: String, conditions: [LogCondition], search: String? = nil) {
+        clauses.append("gateway_id = ?")
+        binds.append(.text(gatewayID))
+        for condition in conditions { add(condition) }
+        if let search, !search.isEmpty {
+            let columns = ["id", "provider", "model", "path", "event_id", "metadata"]
+            clauses.append("(" + columns.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+            binds += Array(repeating: .text(Self.likePattern(search)), count: columns.count)
+        }
+    }
+
+    /// `clause1 AND clause2 ...`.
+    var sql: String { clauses.joined(separator: " AND ") }
+
+    /// The SQL expression a field is read from.
+    static func column(_ field: LogField) -> String {
+        switch field {
+        case .tokens: "(COALESCE(tokens_in, 0) + COALESCE(tokens_out, 0))"
+        case .metadataKey, .metadataValue: "metadata"
+        default: field.rawValue
+        }
+    }
+
+    private mutating func add(_ condition: LogCondition) {
+        switch condition.field {
+        case .metadataKey: addMetadata(condition, part: "key")
+        case .metadataValue: addMetadata(condition, part: "CAST(atom AS TEXT)")
+        default: addColumn(condition, column: Self.column(condition.field))
+        }
+    }
+
+    private mutating func addColumn(_ condition: LogCondition, column: String) {
+        let present = condition.values.filter { $0 != .null }
+        let includesNull = present.count < condition.values.count
+        switch condition.comparison {
+        case .equals, .notEquals:
+            var parts: [String] = []
+            if !present.isEmpty {
+                parts.append("\(column) IN (\(Self.placeholders(present.count)))")
+                binds += present.map(Self.bind)
+            }
+            if includesNull { parts.append("\(column) IS NULL") }
+            let matches = "(" + parts.joined(separator: " OR ") + ")"
+            // NOT (x IN (...)) is NULL for a NULL x; a log without the field does not equal the values.
+            clauses.append(condition.comparison == .equals ? matches : "NOT COALESCE(\(matches), 0)")
+        case .contains:
+            clauses.append(
+                "(" + present.map { _ in "\(column) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+            binds += present.map { .text(Self.likePattern(Self.text($0))) }
+        case .lessThan, .greaterThan, .atLeast, .atMost:
+            let symbol =
+                switch condition.comparison {
+                case .lessThan: "<"
+                case .greaterThan: ">"
+                case .atLeast: ">="
+                default: "<="
+                }
+            clauses.append("\(column) \(symbol) ?")
+            binds.append(Self.bind(present[0]))
+        }
+    }
+
+    /// Conditions on metadata keys or values, through SQLite's `json_each`.
+    private mutating func addMetadata(_ condition: LogCondition, part: String) {
+        let texts = condition.values.map(Self.text)
+        let test: String
+        switch condition.comparison {
+        case .contains:
+            test = "(" + texts.map { _ in "\(part) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")"
+            binds += texts.map { .text(Self.likePattern($0)) }
+        default:
+            test = "\(part) IN (\(Self.placeholders(texts.count)))"
+            binds += texts.map { .text($0) }
+        }
+        let exists = "EXISTS (SELECT 1 FROM json_each(logs.metadata) WHERE \(test))"
+        clauses.append(condition.comparison == .notEquals ? "NOT \(exists)" : exists)
+    }
+
+    private static func placeholders(_ count: Int) -> String {
+        Array(repeating: "?", count: count).joined(separator: ",")
+    }
+
+    private static func bind(_ value: LogFilterValue) -> SQLiteData {
+        switch value {
+        case .text(let text): .text(text)
+        case .number(let number): .float(number)
+        case .bool(let flag): .integer(flag ? 1 : 0)
+        case .date(let milliseconds): .integer(Int(milliseconds))
+        case .null: .null
+        }
+    }
+
+    private static func text(_ value: LogFilterValue) -> String {
+        switch value {
+        case .text(let text): text
+        case .number(let number): number.rounded() == number ? String(Int64(number)) : String(number)
+        case .bool(let flag): flag ? "1" : "0"
+        case .date(let milliseconds): String(milliseconds)
+        case .null: ""
+        }
+    }
+
+    /// `%text%` with LIKE's wildcards in `text` escaped.
+    static func likePattern(_ text: String) -> String {
+        var escaped = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { escaped.append("\\") }
+            escaped.append(character)
+        }
+        return "%" + escaped + "%"
+    }
+}
