@@ -22,7 +22,13 @@ let package = Package(
     ],
     targets: [
         // The client library (the binding) and the wire types the server shares with it.
-        .target(name: "AIGateway"),
+        .target(
+            name: "AIGateway",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ]
+        ),
         // Providers, the request pipeline, usage parsing, logging records: no HTTP framework.
         .target(
             name: "GatewayCore",

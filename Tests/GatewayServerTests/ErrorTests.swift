@@ -146,7 +146,7 @@ struct ErrorTests {
                 try await servers.send("\(servers.gateway)/v1/other/g/openai/x", body: "{}"), status: 404, code: 2001,
                 mentioning: "'other'")
             expectGatewayError(
-                try await servers.send("\(servers.gateway)/v1/local/g", body: "{}"), status: 400, code: 2012,
+                try await servers.send(.GET, "\(servers.gateway)/v1/local/g"), status: 400, code: 2012,
                 mentioning: "names no provider")
             expectGatewayError(
                 try await servers.send("\(servers.gateway)/v1/local/g/openai/%2E%2E/admin", body: "{}"), status: 400,

@@ -107,6 +107,11 @@ extension GatewayError {
         GatewayError(code: 2013, httpStatus: 400, message: "could not read the request body: \(reason)")
     }
 
+    /// 2014, HTTP 400: a Universal request that cannot be run; the message names the step and field.
+    public static func badUniversalRequest(_ problem: String) -> GatewayError {
+        GatewayError(code: 2014, httpStatus: 400, message: "invalid Universal request: \(problem)")
+    }
+
     /// 2005, HTTP 499 (nginx's "client closed request"): the client left before the provider answered.
     public static let clientGone = GatewayError(
         code: 2005, httpStatus: 499, message: "the client went away before the provider answered")

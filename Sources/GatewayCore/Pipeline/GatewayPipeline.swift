@@ -34,6 +34,11 @@ public struct GatewayPipeline: Sendable {
         let started = ContinuousClock.now
         let createdAt = Date()
 
+        // 0. `POST /v1/{account}/{gateway}` is the Universal endpoint: steps in the body.
+        if request.method == .post, let gatewayID = GatewayRoute.universalGateway(path: request.path, servedAccount: configuration.accountID) {
+            return await handleUniversal(request, gatewayID: gatewayID, started: started)
+        }
+
         // 1. Which account, gateway and provider the URL names. A request that names no
         //    gateway of ours is not logged: there is no gateway to log it under.
         let route: GatewayRoute
@@ -66,58 +71,154 @@ public struct GatewayPipeline: Sendable {
         draft.storePayload = directives.collectLogPayload != false
         let log = gateway.collectLogs && directives.collectLog != false ? PendingLog(draft, sink: logs) : nil
 
-        // 4. The provider, and the upstream URL its path rule gives.
+        // 4. The provider the URL names.
         let provider: ProviderDescriptor
-        let url: String
         do {
             provider = try providers.provider(route.provider)
-            url = try upstreamURL(provider: provider, route: route, query: request.query)
         } catch {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
 
         // 5. The body, collected up to the cap (it is replayed on retries and logged).
         let body: ByteBuffer
-        switch await request.collectBody(configuration.maxRequestBodyBytes) {
-        case .complete(let buffer):
-            body = buffer
-        case .tooLarge:
-            return errorResponse(
-                GatewayError.bodyTooLarge(limit: configuration.maxRequestBodyBytes), log: log, started: started,
-                provider: route.provider, eventID: directives.eventID)
-        case .failed(let reason):
-            return errorResponse(
-                GatewayError.unreadableBody(reason),
-                log: log, started: started, provider: route.provider, eventID: directives.eventID)
+        do {
+            body = try await collectBody(request)
+        } catch {
+            return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
+        }
+
+        // 6. Send it upstream and relay the answer.
+        let attempt = await forward(
+            Upstream(
+                provider: provider, path: route.providerPath, query: request.query, method: request.method,
+                headers: request.headers, body: body,
+                timeoutMs: directives.requestTimeoutMs ?? configuration.requestTimeoutMs),
+            log: log, eventID: directives.eventID, started: started)
+        switch attempt {
+        case .answered(let response): return response
+        case .failed(let error):
+            return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
+        }
+    }
+
+    /// Answers a Universal request, `POST /v1/{account}/{gateway}` (SPEC section 3): the steps
+    /// in order, the next one taken after a network error, a timeout to the response head,
+    /// or a non-2xx status. Each attempt is logged with its `step`; the answer says which
+    /// step it came from in `cf-aig-step`. A streamed answer is committed once its head is
+    /// taken: the decision is made before the first byte goes to the client.
+    func handleUniversal(_ request: GatewayRequest, gatewayID: String, started: ContinuousClock.Instant) async
+        -> GatewayResponse
+    {
+        let gateway: GatewaySettings
+        let directives: RequestDirectives
+        let steps: [UniversalStep]
+        do {
+            gateway = try gateways.resolve(gatewayID)
+            directives = try RequestDirectives(headers: request.headers)
+            steps = try UniversalStep.parse(try await collectBody(request), providers: providers)
+        } catch {
+            return errorResponse(error, log: nil, started: started, provider: nil)
+        }
+        var last: GatewayResponse?
+        for (index, step) in steps.enumerated() {
+            let stepStarted = ContinuousClock.now
+            var draft = LogRecord(
+                id: ULID(date: Date()).description, gatewayID: gateway.id, provider: step.provider, path: step.endpoint,
+                createdAt: Date(), captureCap: configuration.logBodyCapBytes)
+            draft.step = index
+            draft.requestContentType = "application/json"
+            draft.metadata = directives.metadata
+            draft.eventID = directives.eventID
+            draft.storePayload = directives.collectLogPayload != false
+            let log = gateway.collectLogs && directives.collectLog != false ? PendingLog(draft, sink: logs) : nil
+            var headers = request.headers
+            headers[.contentType] = "application/json"
+            for (name, value) in step.headers {
+                if let field = HTTPField.Name(name) { headers[field] = value }
+            }
+            let isLast = index == steps.count - 1
+            let attempt: Attempt
+            do {
+                attempt = await forward(
+                    Upstream(
+                        provider: try providers.provider(step.provider), path: step.endpoint, query: nil, method: .post,
+                        headers: headers, body: step.body,
+                        timeoutMs: step.requestTimeoutMs ?? directives.requestTimeoutMs ?? configuration.requestTimeoutMs),
+                    log: log, eventID: directives.eventID, started: stepStarted)
+            } catch {
+                attempt = .failed(error as? GatewayError ?? .internal("\(error)"))
+            }
+            switch attempt {
+            case .answered(var response):
+                response.headers[Self.stepHeader] = String(index)
+                if (200..<300).contains(response.status) || isLast { return response }
+                // Not taken: read the answer to its end so its log is complete, then go on.
+                if case .relay(let relay) = response.body { try? await relay.relay { _ in } }
+                last = response
+            case .failed(let error):
+                var answer = errorResponse(error, log: log, started: stepStarted, provider: step.provider, eventID: directives.eventID)
+                answer.headers[Self.stepHeader] = String(index)
+                if isLast { return answer }
+                last = answer
+            }
+        }
+        // The parser guarantees at least one step, and the last one always returns.
+        return last ?? errorResponse(GatewayError.internal("no step ran"), log: nil, started: started, provider: nil)
+    }
+
+    // MARK: - Stages
+
+    /// One call to one provider.
+    struct Upstream {
+        var provider: ProviderDescriptor
+        var path: String
+        var query: String?
+        var method: HTTPRequest.Method
+        var headers: HTTPFields
+        var body: ByteBuffer
+        var timeoutMs: Int
+    }
+
+    /// What one call to a provider came to: an answer being relayed (of any status), or an
+    /// error of the gateway's own.
+    enum Attempt {
+        case answered(GatewayResponse)
+        case failed(GatewayError)
+    }
+
+    /// Sends one request upstream, waiting at most its timeout for the response head, and
+    /// sets up the relay of the answer with the gateway's headers added.
+    private func forward(_ call: Upstream, log: PendingLog?, eventID: String?, started: ContinuousClock.Instant) async
+        -> Attempt
+    {
+        let provider = call.provider
+        let url: String
+        do {
+            url = try upstreamURL(provider: provider, path: call.path, query: call.query)
+        } catch {
+            return .failed(error as? GatewayError ?? .internal("\(error)"))
         }
         log?.update { record in
-            record.requestBody = body
+            record.requestBody = call.body
             record.usageParser = provider.usage
             record.routing = provider.routing
         }
-
-        // 6. Send it upstream, waiting at most the request timeout for the response head.
-        let timeoutMs = directives.requestTimeoutMs ?? configuration.requestTimeoutMs
-        let upstreamRequest = makeUpstreamRequest(request, url: url, body: body)
+        let upstreamRequest = makeUpstreamRequest(call, url: url)
         let sent = ContinuousClock.now
         let response: HTTPClientResponse
         do {
-            response = try await upstream.send(upstreamRequest, timeout: .milliseconds(timeoutMs))
+            response = try await upstream.send(upstreamRequest, timeout: .milliseconds(call.timeoutMs))
         } catch {
-            let gatewayError: GatewayError
-            switch error {
-            case .timedOut: gatewayError = .upstreamTimeout(provider.slug.rawValue, afterMilliseconds: timeoutMs)
-            case .unreachable(let reason): gatewayError = .upstreamUnreachable(provider.slug.rawValue, reason: reason)
-            case .cancelled:
-                gatewayError = .clientGone
-            }
             metrics.gatewayOverhead(sent - started)
-            return errorResponse(gatewayError, log: log, started: started, provider: route.provider, eventID: directives.eventID)
+            switch error {
+            case .timedOut: return .failed(.upstreamTimeout(provider.slug.rawValue, afterMilliseconds: call.timeoutMs))
+            case .unreachable(let reason): return .failed(.upstreamUnreachable(provider.slug.rawValue, reason: reason))
+            case .cancelled: return .failed(.clientGone)
+            }
         }
         let headReceived = ContinuousClock.now
         metrics.upstreamLatency(headReceived - sent, provider: provider.slug.rawValue)
 
-        // 7. Relay the answer as it arrives, with the gateway's headers added.
         let status = Int(response.status.code)
         log?.update { record in
             record.statusCode = status
@@ -125,30 +226,37 @@ public struct GatewayPipeline: Sendable {
             record.responseContentType = response.headers.first(name: "content-type")
         }
         var headers = ForwardedHeaders.toClient(response.headers)
-        addGatewayHeaders(to: &headers, logID: log?.id, eventID: directives.eventID)
+        addGatewayHeaders(to: &headers, logID: log?.id, eventID: eventID)
         metrics.requestFinished(provider: provider.slug.rawValue, status: status)
         let contentLength = response.headers.first(name: "content-length").flatMap(Int.init)
         let relay = UpstreamRelay(
             body: response.body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
             started: started)
         metrics.gatewayOverhead((sent - started) + (ContinuousClock.now - headReceived))
-        return GatewayResponse(status: status, headers: headers, body: .relay(relay))
+        return .answered(GatewayResponse(status: status, headers: headers, body: .relay(relay)))
     }
 
-    // MARK: - Stages
+    /// The request body, collected up to the configured cap.
+    private func collectBody(_ request: GatewayRequest) async throws -> ByteBuffer {
+        switch await request.collectBody(configuration.maxRequestBodyBytes) {
+        case .complete(let buffer): return buffer
+        case .tooLarge: throw GatewayError.bodyTooLarge(limit: configuration.maxRequestBodyBytes)
+        case .failed(let reason): throw GatewayError.unreadableBody(reason)
+        }
+    }
 
-    private func upstreamURL(provider: ProviderDescriptor, route: GatewayRoute, query: String?) throws -> String {
-        let base = try provider.routing.upstreamURL(base: provider.baseURL, path: route.providerPath)
+    private func upstreamURL(provider: ProviderDescriptor, path: String, query: String?) throws -> String {
+        let base = try provider.routing.upstreamURL(base: provider.baseURL, path: path)
         guard let query, !query.isEmpty else { return base }
         return base + "?" + query
     }
 
-    private func makeUpstreamRequest(_ request: GatewayRequest, url: String, body: ByteBuffer) -> HTTPClientRequest {
+    private func makeUpstreamRequest(_ call: Upstream, url: String) -> HTTPClientRequest {
         var upstreamRequest = HTTPClientRequest(url: url)
-        upstreamRequest.method = .init(rawValue: request.method.rawValue)
-        upstreamRequest.headers = ForwardedHeaders.toUpstream(request.headers)
-        if body.readableBytes > 0 || request.method == .post || request.method == .put || request.method == .patch {
-            upstreamRequest.body = .bytes(body)
+        upstreamRequest.method = .init(rawValue: call.method.rawValue)
+        upstreamRequest.headers = ForwardedHeaders.toUpstream(call.headers)
+        if call.body.readableBytes > 0 || call.method == .post || call.method == .put || call.method == .patch {
+            upstreamRequest.body = .bytes(call.body)
         }
         return upstreamRequest
     }
@@ -186,4 +294,5 @@ public struct GatewayPipeline: Sendable {
 
     private static let logIDHeader = HTTPField.Name(GatewayHeader.logID)!
     private static let eventIDHeader = HTTPField.Name(GatewayHeader.eventID)!
+    private static let stepHeader = HTTPField.Name(GatewayHeader.step)!
 }

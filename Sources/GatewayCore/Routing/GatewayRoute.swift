@@ -33,4 +33,14 @@ public struct GatewayRoute: Sendable, Equatable {
             throw GatewayError.badPath("the provider path may not contain '.' or '..' segments; got '\(providerPath)'")
         }
     }
+
+    /// The gateway of a Universal endpoint path, `/v1/{account}/{gateway}` (with or without
+    /// a trailing slash) of the served account; nil for any other path.
+    public static func universalGateway(path: String, servedAccount: String) -> String? {
+        guard path.hasPrefix("/v1/") else { return nil }
+        var parts = path.dropFirst(4).split(separator: "/", omittingEmptySubsequences: false)
+        if parts.count == 3, parts[2].isEmpty { parts.removeLast() }
+        guard parts.count == 2, parts[0] == servedAccount, !parts[1].isEmpty else { return nil }
+        return String(parts[1])
+    }
 }
