@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "AIGateway", targets: ["AIGateway"]),
         .executable(name: "aigw", targets: ["aigw"]),
+        .executable(name: "seed-example", targets: ["SeedExample"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
@@ -27,6 +28,7 @@ let package = Package(
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ]
         ),
         // Providers, the request pipeline, usage parsing, logging records: no HTTP framework.
@@ -73,15 +75,18 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
-        // The command line: serve, mock-upstream.
+        // The command line: serve, mock-upstream, and logs/gateways/url over the management API.
         .executableTarget(
             name: "aigw",
             dependencies: [
+                "AIGateway",
                 "GatewayServer",
                 "MockUpstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The seed's steps walked through with the binding against a running gateway.
+        .executableTarget(name: "SeedExample", dependencies: ["AIGateway"]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         .testTarget(
             name: "GatewayStoreTests",

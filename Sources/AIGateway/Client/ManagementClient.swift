@@ -1,0 +1,173 @@
+import AsyncHTTPClient
+import NIOHTTP1
+import Foundation
+
+/// The management REST API (SPEC section 6) beyond what the binding's gateway handle offers:
+/// gateways and log lists. What `aigw logs` and `aigw gateways` use.
+///
+/// ```swift
+/// let admin = ManagementClient(baseURL: URL(string: "http://127.0.0.1:8787")!, accountID: "local")
+/// let page = try await admin.listLogs(gateway: "my-gateway", filters: [.init(key: "provider", operator: "eq", values: ["openai"])])
+/// ```
+public struct ManagementClient: Sendable {
+    /// The aigw server.
+    public let baseURL: URL
+    /// The account it serves.
+    public let accountID: String
+    let adminToken: String?
+    let transport: Transport
+
+    /// A client of the management API at `baseURL`, sending `adminToken` as a bearer token when given.
+    public init(
+        baseURL: URL, accountID: String, adminToken: String? = nil, httpClient: HTTPClient = .shared,
+        timeout: Duration = .seconds(60)
+    ) {
+        self.baseURL = baseURL
+        self.accountID = accountID
+        self.adminToken = adminToken
+        self.transport = Transport(client: httpClient, timeout: timeout)
+    }
+
+    /// One filter of a log list or deletion: `key` compared by `operator` (`eq`, `neq`,
+    /// `contains`, `lt`, `gt`) with `values`.
+    public struct LogFilter: Sendable, Hashable, Encodable {
+        public var key: String
+        public var `operator`: String
+        public var value: [String]
+
+        /// A filter on `key`.
+        public init(key: String, operator: String, values: [String]) {
+            self.key = key
+            self.operator = `operator`
+            self.value = values
+        }
+    }
+
+    /// A page of results and the paging the server reported.
+    public struct Page<Item: Sendable>: Sendable {
+        public var items: [Item]
+        public var page: Int
+        public var perPage: Int
+        public var totalCount: Int
+    }
+
+    // MARK: - Gateways
+
+    /// Gateways, sorted by id, `search` matching part of the id.
+    public func listGateways(page: Int = 1, perPage: Int = 50, search: String? = nil) async throws -> Page<GatewaySettings> {
+        var query = [("page", String(page)), ("per_page", String(perPage))]
+        if let search { query.append(("search", search)) }
+        return try await list(GatewaySettings.self, path: "/gateways", query: query)
+    }
+
+    /// Creates a gateway with `settings` (snake_case keys as in SPEC section 6).
+    public func createGateway(id: String, settings: [String: JSONValue] = [:]) async throws -> GatewaySettings {
+        var body = settings
+        body["id"] = .string(id)
+        return try await call(.POST, "/gateways", body: JSONValue.object(body).jsonData(), as: GatewaySettings.self)
+    }
+
+    /// Changes the given settings of a gateway; the others stay.
+    public func updateGateway(id: String, settings: [String: JSONValue]) async throws -> GatewaySettings {
+        try await call(.PUT, "/gateways/" + id.pathSegment, body: JSONValue.object(settings).jsonData(), as: GatewaySettings.self)
+    }
+
+    /// One gateway.
+    public func gateway(id: String) async throws -> GatewaySettings {
+        try await call(.GET, "/gateways/" + id.pathSegment, as: GatewaySettings.self)
+    }
+
+    /// Deletes a gateway and its logs; returns what it was.
+    public func deleteGateway(id: String) async throws -> GatewaySettings {
+        try await call(.DELETE, "/gateways/" + id.pathSegment, as: GatewaySettings.self)
+    }
+
+    // MARK: - Logs
+
+    /// A page of a gateway's logs, newest first unless told otherwise.
+    public func listLogs(
+        gateway: String, page: Int = 1, perPage: Int = 20, filters: [LogFilter] = [], search: String? = nil,
+        orderBy: String? = nil, descending: Bool = true
+    ) async throws -> Page<AIGatewayLog> {
+        var query = [("page", String(page)), ("per_page", String(perPage))]
+        query += try Self.filterParameter(filters)
+        if let search { query.append(("search", search)) }
+        if let orderBy { query.append(("order_by", orderBy)) }
+        query.append(("order_by_direction", descending ? "desc" : "asc"))
+        return try await list(AIGatewayLog.self, path: "/gateways/\(gateway.pathSegment)/logs", query: query)
+    }
+
+    /// One log.
+    public func log(gateway: String, id: String) async throws -> AIGatewayLog {
+        try await call(.GET, "/gateways/\(gateway.pathSegment)/logs/\(id.pathSegment)", as: AIGatewayLog.self)
+    }
+
+    /// Changes a log's feedback, score and/or metadata; returns the log as it now is.
+    public func patchLog(gateway: String, id: String, _ patch: LogPatch) async throws -> AIGatewayLog {
+        try await call(
+            .PATCH, "/gateways/\(gateway.pathSegment)/logs/\(id.pathSegment)", body: patch.jsonBody(), as: AIGatewayLog.self)
+    }
+
+    /// Deletes the logs matching `filters` (all when none), at most `limit`; returns how many.
+    public func deleteLogs(gateway: String, filters: [LogFilter] = [], limit: Int? = nil) async throws -> Int {
+        var query = try Self.filterParameter(filters)
+        if let limit { query.append(("limit", String(limit))) }
+        let result = try await call(
+            .DELETE, "/gateways/\(gateway.pathSegment)/logs" + Self.queryString(query), as: [String: Int].self)
+        return result["deleted"] ?? 0
+    }
+
+    /// A gateway's base URL (provider nil) or the URL of one provider through it.
+    public func url(gateway: String, provider: ProviderSlug? = nil) async throws -> String {
+        let path = "/gateways/\(gateway.pathSegment)/url" + (provider.map { "/" + $0.rawValue.pathSegment } ?? "")
+        return try await call(.GET, path, as: String.self)
+    }
+
+    // MARK: - Internals
+
+    private var root: String {
+        "\(baseURL.absoluteString.trimmingSlash)/client/v4/accounts/\(accountID.pathSegment)/ai-gateway"
+    }
+
+    private var headers: [(String, String)] {
+        adminToken.map { [("authorization", "Bearer \($0)")] } ?? []
+    }
+
+    private func call<T: Decodable>(_ method: HTTPMethod, _ path: String, body: Data? = nil, as type: T.Type)
+        async throws -> T
+    {
+        let (_, bytes) = try await transport.sendExpectingSuccess(
+            method: method, url: root + path, headers: headers, body: body, notFound: AIGatewayHandle.notFound)
+        return try Transport.result(T.self, from: bytes)
+    }
+
+    private func list<T: Decodable & Sendable>(_ type: T.Type, path: String, query: [(String, String)]) async throws
+        -> Page<T>
+    {
+        let (_, bytes) = try await transport.sendExpectingSuccess(
+            method: .GET, url: root + path + Self.queryString(query), headers: headers,
+            notFound: AIGatewayHandle.notFound)
+        let items = try Transport.result([T].self, from: bytes)
+        let info = (try? JSONValue(json: Data(bytes)))?["result_info"]
+        func number(_ key: String) -> Int? { info?[key]?.numberValue.map { Int($0) } }
+        return Page(
+            items: items, page: number("page") ?? 1, perPage: number("per_page") ?? items.count,
+            totalCount: number("total_count") ?? items.count)
+    }
+
+    /// Filters as one `filters` parameter holding a JSON array (one of the forms the API reads).
+    private static func filterParameter(_ filters: [LogFilter]) throws -> [(String, String)] {
+        guard !filters.isEmpty else { return [] }
+        return [("filters", String(decoding: try JSONEncoder().encode(filters), as: UTF8.self))]
+    }
+
+    static func queryString(_ pairs: [(String, String)]) -> String {
+        guard !pairs.isEmpty else { return "" }
+        var allowed = CharacterSet.urlQueryAllowed
+        allowed.remove(charactersIn: "&=+?#")
+        return "?"
+            + pairs.map { name, value in
+                "\(name)=\(value.addingPercentEncoding(withAllowedCharacters: allowed) ?? value)"
+            }.joined(separator: "&")
+    }
+}

@@ -1,0 +1,116 @@
+import AIGateway
+import ArgumentParser
+import Foundation
+
+/// `aigw logs list|get|patch|delete`: a gateway's logs through the management API.
+struct LogsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "logs", abstract: "List, read, annotate and delete a gateway's logs.",
+        subcommands: [List.self, Get.self, Patch.self, Delete.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List logs, newest first.")
+        @OptionGroup var server: ServerOptions
+        @Option(name: [.short, .long], help: "The gateway.") var gateway = "default"
+        @Option(name: .long, help: "Filter, e.g. provider:eq:openai,groq or duration:gt:500 (repeatable).")
+        var filter: [FilterArgument] = []
+        @Option(name: .long, help: "Free text to look for.") var search: String?
+        @Option(name: .long, help: "Order by this field (created_at, cost, duration, ...).") var orderBy: String?
+        @Flag(name: .long, help: "Oldest (or smallest) first.") var ascending = false
+        @Option(name: .long) var page = 1
+        @Option(name: .long) var perPage = 20
+
+        func run() async throws {
+            try await runAdmin {
+                let result = try await server.client().listLogs(
+                    gateway: gateway, page: page, perPage: perPage, filters: filter.map(\.filter), search: search,
+                    orderBy: orderBy, descending: !ascending)
+                if server.json { return try server.printJSON(result.items) }
+                var table = TextTable(headers: ["ID", "CREATED", "PROVIDER", "MODEL", "STATUS", "TOKENS", "MS", "FEEDBACK", "SCORE"])
+                for log in result.items {
+                    table.rows.append([
+                        log.id, log.createdAt.formatted(.iso8601), log.provider, log.model, String(log.statusCode),
+                        "\(log.tokensIn.map(String.init) ?? "-")/\(log.tokensOut.map(String.init) ?? "-")",
+                        String(log.duration), log.feedback.map(String.init) ?? "", log.score.map(String.init) ?? "",
+                    ])
+                }
+                Console.line(table.render())
+                Console.line("page \(result.page), \(result.items.count) of \(result.totalCount) logs")
+            }
+        }
+    }
+
+    struct Get: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Show one log.")
+        @OptionGroup var server: ServerOptions
+        @Option(name: [.short, .long], help: "The gateway.") var gateway = "default"
+        @Argument(help: "The log id.") var id: String
+
+        func run() async throws {
+            try await runAdmin {
+                let log = try await server.client().log(gateway: gateway, id: id)
+                if server.json { return try server.printJSON(log) }
+                let fields = try JSONValue(json: WireFormat.encoder().encode(log)).objectValue ?? [:]
+                for (key, value) in fields.sorted(by: { $0.key < $1.key }) {
+                    let text = value.stringValue ?? String(decoding: value.jsonData(), as: UTF8.self)
+                    Console.line("\(key.padding(toLength: 24, withPad: " ", startingAt: 0)) \(text)")
+                }
+            }
+        }
+    }
+
+    struct Patch: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Set a log's feedback, score or metadata ('null' clears one).")
+        @OptionGroup var server: ServerOptions
+        @Option(name: [.short, .long], help: "The gateway.") var gateway = "default"
+        @Argument(help: "The log id.") var id: String
+        @Option(name: .long, help: "-1, 1 or null.") var feedback: String?
+        @Option(name: .long, help: "0 to 100 or null.") var score: String?
+        @Option(name: .long, help: "A JSON object of at most 5 entries, or null.") var metadata: String?
+
+        func run() async throws {
+            var patch = LogPatch()
+            if let feedback { patch.feedback = try Self.number(feedback, "--feedback") }
+            if let score { patch.score = try Self.number(score, "--score") }
+            if let metadata {
+                if metadata == "null" {
+                    patch.metadata = .cleared
+                } else {
+                    guard let parsed = try? JSONDecoder().decode(LogMetadata.self, from: Data(metadata.utf8)) else {
+                        throw ValidationError("--metadata: give a JSON object of strings, numbers or booleans, or null")
+                    }
+                    patch.metadata = .set(parsed)
+                }
+            }
+            guard !patch.isEmpty else { throw ValidationError("give --feedback, --score or --metadata") }
+            try await runAdmin {
+                let log = try await server.client().patchLog(gateway: gateway, id: id, patch)
+                if server.json { return try server.printJSON(log) }
+                Console.line("patched \(log.id): feedback \(log.feedback.map(String.init) ?? "none"), score \(log.score.map(String.init) ?? "none")")
+            }
+        }
+
+        static func number(_ text: String, _ option: String) throws -> PatchField<Int> {
+            if text == "null" { return .cleared }
+            guard let number = Int(text) else { throw ValidationError("\(option): '\(text)' is not a whole number or null") }
+            return .set(number)
+        }
+    }
+
+    struct Delete: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Delete the logs matching the filters (all without any).")
+        @OptionGroup var server: ServerOptions
+        @Option(name: [.short, .long], help: "The gateway.") var gateway = "default"
+        @Option(name: .long, help: "Filter, e.g. success:eq:false (repeatable).") var filter: [FilterArgument] = []
+        @Option(name: .long, help: "Delete at most this many (oldest first).") var limit: Int?
+
+        func run() async throws {
+            try await runAdmin {
+                let deleted = try await server.client().deleteLogs(gateway: gateway, filters: filter.map(\.filter), limit: limit)
+                if server.json { return try server.printJSON(["deleted": deleted]) }
+                Console.line("deleted \(deleted) logs")
+            }
+        }
+    }
+}
