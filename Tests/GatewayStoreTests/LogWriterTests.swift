@@ -40,6 +40,35 @@ struct LogWriterTests {
         try await store.close()
     }
 
+    @Test("flush returns once every record accepted before it is in the store (read-your-writes)")
+    func flushWaitsForWrites() async throws {
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
+        try await store.migrate()
+        var settings = LogQueueSettings()
+        settings.batchSize = 50
+        settings.flushIntervalMs = 200
+        let writer = LogWriter(store: store, settings: settings, metrics: .discarding, logger: logger)
+        try await running(writer) {
+            let records = (0..<120).map { sampleRecord(index: $0) }
+            for record in records { writer.submit(record) }
+            await writer.flush()
+            #expect(try await store.count(gatewayID: "g") == 120)
+            let last = try #require(records.last)
+            #expect(try await store.log(id: last.id, gatewayID: "g") != nil)
+            await writer.flush()  // nothing pending: returns at once
+        }
+        try await store.close()
+    }
+
+    @Test("flush gives up after its timeout when the store refuses writes")
+    func flushTimesOut() async throws {
+        let writer = LogWriter(store: BlockedStore(), settings: LogQueueSettings(), metrics: .discarding, logger: logger)
+        writer.submit(sampleRecord())
+        // The writer is not running, so nothing is written: flush must still return.
+        await writer.flush(timeout: .milliseconds(50))
+        #expect(writer.pending == 1)
+    }
+
     @Test("a full queue drops new records and counts them")
     func dropsWhenFull() async throws {
         let store = BlockedStore()

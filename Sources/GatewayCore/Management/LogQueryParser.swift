@@ -189,19 +189,21 @@ public enum LogQueryParser {
             throw ManagementError.badInput(
                 "\(place).operator", "unknown operator '\(filter.comparison ?? "")' (use eq, neq, contains, lt, gt)")
         }
+        try check(field: field, comparison: comparison, parameter: place)
         guard !filter.values.isEmpty else {
             throw ManagementError.badInput("\(place).value", "no value given for '\(keyText)'")
         }
         let values = try filter.values.map { text in
             try value(text, field: field, comparison: comparison, parameter: "\(place).value")
         }
-        try check(field: field, comparison: comparison, values: values, parameter: place)
+        if [.lessThan, .greaterThan].contains(comparison), values.count != 1 || values[0] == .null {
+            throw ManagementError.badInput("\(place).value", "'\(comparison.rawValue)' takes exactly one value")
+        }
         return LogCondition(field, comparison, values)
     }
 
-    private static func check(field: LogField, comparison: LogComparison, values: [LogFilterValue], parameter: String)
-        throws
-    {
+    /// Whether the operator applies to the field's kind of value.
+    private static func check(field: LogField, comparison: LogComparison, parameter: String) throws {
         switch comparison {
         case .contains:
             guard field.kind == .text else {
@@ -211,9 +213,6 @@ public enum LogQueryParser {
             guard field.kind == .number || field.kind == .date else {
                 throw ManagementError.badInput(
                     "\(parameter).operator", "'\(comparison.rawValue)' applies to numbers and dates, not '\(field.rawValue)'")
-            }
-            guard values.count == 1, values[0] != .null else {
-                throw ManagementError.badInput("\(parameter).value", "'\(comparison.rawValue)' takes exactly one value")
             }
         case .equals, .notEquals:
             break

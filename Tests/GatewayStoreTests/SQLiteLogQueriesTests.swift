@@ -1,0 +1,160 @@
+import AIGateway
+import Foundation
+import GatewayCore
+import NIOCore
+import Testing
+
+@testable import GatewayStore
+
+@Suite("SQLite store: the logs API's filters, ordering, paging, patches and deletes; gateways")
+struct SQLiteLogQueriesTests {
+    /// Ten logs in gateway `g` (index 0...9: provider openai for even, groq for odd; failures
+    /// for multiples of 3; duration 10×index; created one second apart), two in gateway `other`.
+    func filledStore() async throws -> (SQLiteStore, [StoredLog]) {
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
+        try await store.migrate()
+        let start = Date(timeIntervalSince1970: 1_750_000_000)
+        var logs: [StoredLog] = []
+        for index in 0..<10 {
+            var record = sampleRecord(index: index)
+            record.id = ULID(date: start.addingTimeInterval(Double(index))).description
+            record.createdAt = start.addingTimeInterval(Double(index))
+            record.provider = index % 2 == 0 ? "openai" : "groq"
+            record.success = index % 3 != 0
+            record.statusCode = record.success ? 200 : 500
+            record.durationMs = 10 * index
+            logs.append(record.finalized())
+        }
+        try await store.insert(logs)
+        try await store.insert([sampleRecord(gateway: "other").finalized(), sampleRecord(gateway: "other").finalized()])
+        return (store, logs)
+    }
+
+    func ids(_ page: LogPage) -> [String] { page.logs.map(\.id) }
+
+    @Test("newest first, paged, with the total across pages")
+    func paging() async throws {
+        let (store, logs) = try await filledStore()
+        var query = LogQuery()
+        query.perPage = 4
+        query.page = 2
+        let page = try await store.logs(gatewayID: "g", query: query)
+        #expect(page.totalCount == 10)
+        #expect(ids(page) == logs.reversed()[4..<8].map(\.log.id))
+        try await store.close()
+    }
+
+    @Test("conditions combine; eq takes any of its values; neq, lt, gt, contains, bounds")
+    func conditions() async throws {
+        let (store, logs) = try await filledStore()
+        func matching(_ conditions: [LogCondition]) async throws -> Set<String> {
+            var query = LogQuery()
+            query.conditions = conditions
+            query.perPage = 100
+            return Set(ids(try await store.logs(gatewayID: "g", query: query)))
+        }
+        func expected(_ predicate: (Int) -> Bool) -> Set<String> {
+            Set(logs.indices.filter(predicate).map { logs[$0].log.id })
+        }
+        #expect(try await matching([LogCondition(.provider, .equals, [.text("groq")])]) == expected { $0 % 2 == 1 })
+        #expect(try await matching([LogCondition(.provider, .equals, [.text("groq"), .text("openai")])]) == expected { _ in true })
+        #expect(
+            try await matching([LogCondition(.provider, .equals, [.text("openai")]), LogCondition(.success, .equals, [.bool(false)])])
+                == expected { $0 % 2 == 0 && $0 % 3 == 0 })
+        #expect(try await matching([LogCondition(.provider, .notEquals, [.text("openai")])]) == expected { $0 % 2 == 1 })
+        #expect(try await matching([LogCondition(.duration, .greaterThan, [.number(60)])]) == expected { $0 > 6 })
+        #expect(try await matching([LogCondition(.duration, .lessThan, [.number(20)])]) == expected { $0 < 2 })
+        #expect(try await matching([LogCondition(.duration, .atLeast, [.number(60)])]) == expected { $0 >= 6 })
+        #expect(try await matching([LogCondition(.model, .contains, [.text("GPT-4o")])]) == expected { _ in true })
+        #expect(try await matching([LogCondition(.tokens, .equals, [.number(18)])]) == expected { _ in true })
+        #expect(try await matching([LogCondition(.feedback, .equals, [.null])]) == expected { _ in true })
+        #expect(try await matching([LogCondition(.metadataKey, .equals, [.text("user")])]) == expected { _ in true })
+        #expect(try await matching([LogCondition(.metadataValue, .equals, [.text("u4")])]) == expected { $0 == 4 })
+        #expect(try await matching([LogCondition(.metadataValue, .notEquals, [.text("u4")])]) == expected { $0 != 4 })
+        #expect(try await matching([LogCondition(.eventID, .equals, [.text("evt-7")])]) == expected { $0 == 7 })
+        let fifth = logs[5].log.createdAt
+        #expect(
+            try await matching([LogCondition(.createdAt, .atLeast, [.date(Int64(fifth.timeIntervalSince1970 * 1000))])])
+                == expected { $0 >= 5 })
+        try await store.close()
+    }
+
+    @Test("search looks in metadata, event id and model; LIKE wildcards in it are literal")
+    func search() async throws {
+        let (store, logs) = try await filledStore()
+        var query = LogQuery()
+        query.search = "evt-3"
+        #expect(ids(try await store.logs(gatewayID: "g", query: query)) == [logs[3].log.id])
+        query.search = "%"
+        #expect(try await store.logs(gatewayID: "g", query: query).totalCount == 0)
+        try await store.close()
+    }
+
+    @Test("ordering by another field, ascending")
+    func ordering() async throws {
+        let (store, logs) = try await filledStore()
+        var query = LogQuery()
+        query.orderBy = .duration
+        query.descending = false
+        query.perPage = 3
+        #expect(ids(try await store.logs(gatewayID: "g", query: query)) == logs.prefix(3).map(\.log.id))
+        try await store.close()
+    }
+
+    @Test("concurrent patches of different fields all land")
+    func concurrentPatches() async throws {
+        let (store, logs) = try await filledStore()
+        let targets = logs.map(\.log.id)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for id in targets {
+                group.addTask { _ = try await store.patchLog(id: id, gatewayID: "g", patch: LogPatch(feedback: 1)) }
+                group.addTask { _ = try await store.patchLog(id: id, gatewayID: "g", patch: LogPatch(score: 77)) }
+                group.addTask {
+                    _ = try await store.patchLog(id: id, gatewayID: "g", patch: LogPatch(metadata: ["reviewed": true]))
+                }
+            }
+            try await group.waitForAll()
+        }
+        for id in targets {
+            let log = try #require(try await store.log(id: id, gatewayID: "g"))
+            #expect(log.feedback == 1 && log.score == 77 && log.metadata == ["reviewed": .bool(true)])
+        }
+        let cleared = try await store.patchLog(id: targets[0], gatewayID: "g", patch: LogPatch(feedback: nil, metadata: nil))
+        #expect(cleared?.feedback == nil && cleared?.metadata == nil && cleared?.score == 77)
+        #expect(try await store.patchLog(id: targets[0], gatewayID: "other", patch: LogPatch(score: 1)) == nil)
+        #expect(try await store.patchLog(id: "01ZZZZZZZZZZZZZZZZZZZZZZZZ", gatewayID: "g", patch: LogPatch(score: 1)) == nil)
+        try await store.close()
+    }
+
+    @Test("delete by filters, with a limit taking the oldest first; bodies go with the logs")
+    func deletion() async throws {
+        let (store, logs) = try await filledStore()
+        var deletion = LogDeletion()
+        deletion.conditions = [LogCondition(.success, .equals, [.bool(false)])]
+        deletion.limit = 2
+        #expect(try await store.deleteLogs(gatewayID: "g", deletion: deletion) == 2)
+        #expect(try await store.log(id: logs[0].log.id, gatewayID: "g") == nil)
+        #expect(try await store.log(id: logs[3].log.id, gatewayID: "g") == nil)
+        #expect(try await store.log(id: logs[6].log.id, gatewayID: "g") != nil)
+        #expect(try await store.bodies(id: logs[0].log.id).request == nil)
+        #expect(try await store.deleteLogs(gatewayID: "g", deletion: LogDeletion()) == 8)
+        #expect(try await store.count(gatewayID: "other") == 2)
+        try await store.close()
+    }
+
+    @Test("gateways: create once, save, list, delete with their logs")
+    func gateways() async throws {
+        let (store, _) = try await filledStore()
+        var settings = GatewaySettings(id: "g")
+        #expect(try await store.createGateway(settings))
+        #expect(try await !store.createGateway(GatewaySettings(id: "g")))
+        settings.cacheTTL = 60
+        try await store.saveGateway(settings)
+        #expect(try await store.gateways().map(\.cacheTTL) == [60])
+        #expect(try await store.deleteGateway(id: "g"))
+        #expect(try await store.count(gatewayID: "g") == 0)
+        #expect(try await store.count(gatewayID: "other") == 2)
+        #expect(try await !store.deleteGateway(id: "g"))
+        try await store.close()
+    }
+}
