@@ -87,6 +87,7 @@ let package = Package(
         ),
         // The seed's steps walked through with the binding against a running gateway.
         .executableTarget(name: "SeedExample", dependencies: ["AIGateway"]),
+        .testTarget(name: "AIGatewayTests", dependencies: ["AIGateway"]),
         .testTarget(name: "GatewayCoreTests", dependencies: ["GatewayCore"]),
         .testTarget(
             name: "GatewayStoreTests",
@@ -99,6 +100,7 @@ let package = Package(
         .testTarget(
             name: "GatewayServerTests",
             dependencies: [
+                "AIGateway",
                 "GatewayServer",
                 "GatewayCore",
                 "GatewayStore",

@@ -6,6 +6,7 @@ import Hummingbird
 import Logging
 import Prometheus
 import ServiceLifecycle
+import Synchronization
 
 /// Builds the gateway server from its configuration: opens and migrates the store
 /// (before the port opens), makes the upstream client, log writer and metrics registry,
@@ -45,6 +46,13 @@ public enum GatewayApplication {
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
             metrics: metrics)
 
+        // The port actually bound (it differs from the configured one when that is 0).
+        let boundPort = Mutex<Int?>(nil)
+        let publicURL: @Sendable () -> String = {
+            var shown = configuration
+            if let port = boundPort.withLock({ $0 }) { shown.port = port }
+            return shown.effectivePublicURL
+        }
         let router = Router(context: GatewayRequestContext.self)
         HealthRoutes(store: store).register(on: router)
         MetricsRoute(registry: registry).register(on: router)
@@ -53,7 +61,8 @@ public enum GatewayApplication {
             configuration: configuration,
             gateways: GatewayEndpoints(directory: gateways, store: store, writer: writer),
             logs: LogEndpoints(
-                directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration)
+                directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration,
+                publicURL: publicURL)
         ).register(on: router)
 
         // Shutdown runs in reverse order: the server stops taking requests and finishes
@@ -70,7 +79,11 @@ public enum GatewayApplication {
             // No server name: the upstream's own `Server` header passes through unchanged.
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: services,
-            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? configuration.port) },
+            onServerRunning: { channel in
+                let port = channel.localAddress?.port ?? configuration.port
+                boundPort.withLock { $0 = port }
+                await onServerRunning(port)
+            },
             logger: logger)
         return (application, Parts(pipeline: pipeline, store: store, writer: writer, registry: registry))
     }

@@ -60,11 +60,7 @@ public final class AI: Sendable {
     public func run(_ model: String, input: JSONValue, options: RunOptions = .init()) async throws -> JSONValue {
         let response = try await send(model, input: input, options: options)
         let body = try await response.collect()
-        guard (200..<300).contains(response.status) else {
-            throw AIGatewayError.from(status: response.status, headers: response.headers, body: body) {
-                .gatewayNotFound($0)
-            }
-        }
+        guard (200..<300).contains(response.status) else { throw Self.failure(response, body: body) }
         guard let json = try? JSONValue(json: Data(body)) else {
             throw AIGatewayError.invalidResponse(
                 "the answer is not JSON (content-type \(response.header("content-type") ?? "none")); use stream(_:input:options:) for streamed answers")
@@ -83,10 +79,7 @@ public final class AI: Sendable {
         }
         let response = try await send(model, input: input, options: options)
         guard (200..<300).contains(response.status) else {
-            let body = try await response.collect()
-            throw AIGatewayError.from(status: response.status, headers: response.headers, body: body) {
-                .gatewayNotFound($0)
-            }
+            throw Self.failure(response, body: try await response.collect())
         }
         return response.events
     }
@@ -97,6 +90,13 @@ public final class AI: Sendable {
     }
 
     // MARK: - Internals
+
+    /// The error a failed run's answer holds: the gateway's own, or the provider's passed on.
+    private static func failure(_ response: GatewayResponse, body: [UInt8]) -> AIGatewayError {
+        AIGatewayError.from(status: response.status, headers: response.headers, body: body, management: false) {
+            .gatewayNotFound($0)
+        }
+    }
 
     private func send(_ model: String, input: JSONValue, options: RunOptions) async throws -> GatewayResponse {
         var headers: [(String, String)] = []

@@ -40,16 +40,20 @@ public enum AIGatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     }
 
     /// Reads an error answer: the gateway's `AiGatewayError` body, the management API's v4
-    /// envelope, or a provider's own body.
-    static func from(status: Int, headers: [(String, String)], body: [UInt8], notFound: (String) -> AIGatewayError)
-        -> AIGatewayError
-    {
+    /// envelope (only when `management` is true: providers such as Workers AI answer in the
+    /// same envelope, and theirs must come back as ``upstream(status:body:)``), or a provider's own body.
+    static func from(
+        status: Int, headers: [(String, String)], body: [UInt8], management: Bool,
+        notFound: (String) -> AIGatewayError
+    ) -> AIGatewayError {
         let json = try? JSONValue(json: Data(body))
         let retryAfter = headers.first { $0.0.lowercased() == "retry-after" }.flatMap { Int($0.1) }
         // The gateway's own errors (SPEC section 8) and the management API's v4 failures.
         let gatewayEntry: (code: Int, message: String)? = {
             guard let json else { return nil }
-            let list = json["name"]?.stringValue == "AiGatewayError" ? json["error"] : json["success"] == .bool(false) ? json["errors"] : nil
+            let list =
+                json["name"]?.stringValue == "AiGatewayError"
+                ? json["error"] : management && json["success"] == .bool(false) ? json["errors"] : nil
             guard let first = list?.arrayValue?.first else { return nil }
             return (Int(first["code"]?.numberValue ?? 0), first["message"]?.stringValue ?? "")
         }()

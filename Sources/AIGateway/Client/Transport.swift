@@ -41,7 +41,8 @@ struct Transport: Sendable {
         let response = try await send(method: method, url: url, headers: headers, body: body)
         let bytes = try await response.collect()
         guard (200..<300).contains(response.status) else {
-            throw AIGatewayError.from(status: response.status, headers: response.headers, body: bytes, notFound: notFound)
+            throw AIGatewayError.from(
+                status: response.status, headers: response.headers, body: bytes, management: true, notFound: notFound)
         }
         return (response, bytes)
     }

@@ -15,6 +15,8 @@ struct LogEndpoints: Sendable {
     let writer: LogWriter
     let providers: ProviderTable
     let configuration: GatewayConfiguration
+    /// The URL clients reach the gateway at (the configured one, or the bound address).
+    let publicURL: @Sendable () -> String
 
     /// `GET /gateways/{id}/logs` with paging, ordering, search and filters.
     func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -86,7 +88,7 @@ struct LogEndpoints: Sendable {
         do {
             _ = try providers.provider(provider)
         } catch {
-            throw ManagementError.notFound("provider '\(provider)' is not one this gateway serves")
+            throw ManagementError.badInput("provider", "'\(provider)' is not a provider this gateway serves")
         }
         return V4Response.ok(base + "/" + provider)
     }
@@ -104,7 +106,7 @@ struct LogEndpoints: Sendable {
         guard directory.settings(id) != nil || directory.createsOnFirstUse else {
             throw ManagementError.notFound("gateway '\(id)' not found")
         }
-        return "\(configuration.effectivePublicURL)/v1/\(configuration.accountID)/\(id)"
+        return "\(publicURL())/v1/\(configuration.accountID)/\(id)"
     }
 
     private func existingGateway(_ context: GatewayRequestContext) throws -> String {
