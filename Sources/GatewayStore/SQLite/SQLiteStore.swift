@@ -14,6 +14,8 @@ import SQLiteNIO
 public final class SQLiteStore: DataStore {
     private let connection: SQLiteConnection
     private let api: SQLiteConnection
+    /// Every write takes its turn here first, so no write waits inside SQLite.
+    private let writes = WriteTurns()
     /// The database file.
     public let path: String
 
@@ -235,7 +237,7 @@ public final class SQLiteStore: DataStore {
         }
         guard !assignments.isEmpty else { return try await log(id: id, gatewayID: gatewayID) }
         // One statement: concurrent patches of different fields each change only their own columns.
-        let rows = try await api.query(
+        let rows = try await write(
             "UPDATE logs SET \(assignments.joined(separator: ", ")) WHERE id = ? AND gateway_id = ? RETURNING *",
             binds + [.text(id), .text(gatewayID)])
         return rows.first.map(Self.decodeLog)
@@ -252,7 +254,7 @@ public final class SQLiteStore: DataStore {
                 + "\(SQLiteLogFilter.column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?)"
             binds.append(.integer(limit))
         }
-        return try await api.query(sql + " RETURNING id", binds).count
+        return try await write(sql + " RETURNING id", binds).count
     }
 
     // MARK: - Gateways
@@ -265,7 +267,7 @@ public final class SQLiteStore: DataStore {
     }
 
     public func createGateway(_ settings: GatewaySettings) async throws -> Bool {
-        !(try await api.query(
+        !(try await write(
             "INSERT INTO gateways (id, settings, created_at, modified_at) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (id) DO NOTHING RETURNING id",
             try Self.gatewayBinds(settings)
@@ -273,7 +275,7 @@ public final class SQLiteStore: DataStore {
     }
 
     public func saveGateway(_ settings: GatewaySettings) async throws {
-        _ = try await api.query(
+        _ = try await write(
             "INSERT INTO gateways (id, settings, created_at, modified_at) VALUES (?, ?, ?, ?) "
                 + "ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, modified_at = excluded.modified_at",
             try Self.gatewayBinds(settings))
@@ -288,7 +290,7 @@ public final class SQLiteStore: DataStore {
     }
 
     public func deleteGateway(id: String) async throws -> Bool {
-        !(try await api.query("DELETE FROM gateways WHERE id = ? RETURNING id", [.text(id)]).isEmpty)
+        !(try await write("DELETE FROM gateways WHERE id = ? RETURNING id", [.text(id)]).isEmpty)
     }
 
     private static let settingsEncoder: JSONEncoder = {
@@ -365,16 +367,24 @@ public final class SQLiteStore: DataStore {
         try await connection.query(sql, binds)
     }
 
-    /// Runs `body` in one transaction, rolled back if it throws. Only the log writer uses
-    /// this connection, so nothing else ever runs inside its transactions.
-    private func transaction(_ body: () async throws -> Void) async throws {
-        try await execute("BEGIN IMMEDIATE")
-        do {
-            try await body()
-            try await execute("COMMIT")
-        } catch {
-            try? await execute("ROLLBACK")
-            throw error
+    /// One write statement of the management API, in its turn.
+    private func write(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
+        let api = self.api
+        return try await writes.run { try await api.query(sql, binds) }
+    }
+
+    /// Runs `body` in one transaction, in its turn, rolled back if it throws. Only the log
+    /// writer (and migrations) use this connection, so nothing else runs inside its transactions.
+    private func transaction(_ body: @Sendable () async throws -> Void) async throws {
+        try await writes.run {
+            try await self.execute("BEGIN IMMEDIATE")
+            do {
+                try await body()
+                try await self.execute("COMMIT")
+            } catch {
+                try? await self.execute("ROLLBACK")
+                throw error
+            }
         }
     }
 }
