@@ -65,7 +65,7 @@ struct LogsCommand: AsyncParsableCommand {
         @OptionGroup var server: ServerOptions
         @Option(name: [.short, .long], help: "The gateway.") var gateway = "default"
         @Argument(help: "The log id.") var id: String
-        @Option(name: .long, help: "-1, 1 or null.") var feedback: String?
+        @Option(name: .long, parsing: .unconditional, help: "-1, 1 or null.") var feedback: String?
         @Option(name: .long, help: "0 to 100 or null.") var score: String?
         @Option(name: .long, help: "A JSON object of at most 5 entries, or null.") var metadata: String?
 

@@ -1,0 +1,94 @@
+"""The command line over the management API (`aigw logs|gateways|url`) and the seed example
+executable, each run as a user would run them against a freshly started `aigw serve`."""
+
+import json
+import os
+import subprocess
+import time
+
+from conftest import AIGW
+
+SEED_EXAMPLE = AIGW.parent / "seed-example"
+
+
+def aigw(gateway, *args, check=True, env=None) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [str(AIGW), *args, "--url", gateway.url], capture_output=True, text=True, check=check, timeout=60,
+        env=env or dict(os.environ),
+    )
+
+
+def test_seed_example_walks_through_every_step(gateway):
+    result = subprocess.run(
+        [str(SEED_EXAMPLE), gateway.url], capture_output=True, text=True, timeout=120, env=dict(os.environ)
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    log_id = next(line.split()[-1] for line in lines if line.startswith("2. aiGatewayLogId:"))
+    assert len(log_id) == 26
+    assert any("4. getLog: provider workers-ai" in line and "feedback 1, score 100" in line for line in lines)
+    assert f"   getUrl(.openai): {gateway.url}/v1/local/seed-example/openai" in lines
+    assert f"   getUrl(.anthropic): {gateway.url}/v1/local/seed-example/anthropic" in lines
+    assert "6. Universal run: HTTP 200 from step 1" in lines
+    # The log carries what the example attached; the failed first Universal step is logged too.
+    rows = gateway.rows("SELECT feedback, score, metadata FROM logs WHERE id = ?", (log_id,))
+    assert rows[0][0] == 1 and rows[0][1] == 100 and json.loads(rows[0][2])["rating"] == "great"
+    query = "SELECT step, status_code FROM logs WHERE gateway_id = 'seed-example' AND provider IN ('openai', 'anthropic') ORDER BY step"
+    deadline = time.monotonic() + 10
+    while len(gateway.rows(query)) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert gateway.rows(query) == [(0, 500), (1, 200)]
+
+
+def test_gateways_commands(gateway):
+    created = aigw(gateway, "gateways", "create", "cli-gw", "--set", "cache_ttl=60", "--set", "rate_limiting_technique=sliding")
+    assert "created gateway cli-gw" in created.stdout
+    listed = json.loads(aigw(gateway, "gateways", "list", "--json").stdout)
+    assert [g["id"] for g in listed] == ["cli-gw"] and listed[0]["cache_ttl"] == 60
+    table = aigw(gateway, "gateways", "list").stdout
+    assert table.splitlines()[0].split()[:2] == ["ID", "LOGS"] and "cli-gw" in table
+    updated = json.loads(aigw(gateway, "gateways", "update", "cli-gw", "--set", "cache_ttl=null", "--json").stdout)
+    assert "cache_ttl" not in updated or updated["cache_ttl"] is None
+    refused = aigw(gateway, "gateways", "update", "cli-gw", "--set", "retry_max_attempts=9", check=False)
+    assert refused.returncode == 1 and "retry_max_attempts" in refused.stderr
+    assert "deleted gateway cli-gw" in aigw(gateway, "gateways", "delete", "cli-gw").stdout
+    missing = aigw(gateway, "gateways", "delete", "cli-gw", check=False)
+    assert missing.returncode == 1 and "not found" in missing.stderr
+
+
+def test_logs_commands_and_url(gateway):
+    for status in ("200", "200", "500"):
+        subprocess.run(
+            ["curl", "-s", "-o", "/dev/null", gateway.gateway_url("cli-logs", "openai") + "/chat/completions",
+             "-H", "content-type: application/json", "-H", f"x-mock-status: {status}",
+             "-d", '{"model":"gpt-4o-mini","messages":[]}'],
+            check=True, timeout=30,
+        )
+    logs = json.loads(aigw(gateway, "logs", "list", "-g", "cli-logs", "--json").stdout)
+    assert len(logs) == 3
+    failed = json.loads(aigw(gateway, "logs", "list", "-g", "cli-logs", "--filter", "success:eq:false", "--json").stdout)
+    assert [log["status_code"] for log in failed] == [500]
+    table = aigw(gateway, "logs", "list", "-g", "cli-logs").stdout
+    assert "gpt-4o-mini" in table and "3 of 3 logs" in table
+
+    log_id = logs[0]["id"]
+    patched = json.loads(aigw(gateway, "logs", "patch", log_id, "-g", "cli-logs", "--feedback", "-1", "--score", "12", "--json").stdout)
+    assert patched["feedback"] == -1 and patched["score"] == 12
+    shown = aigw(gateway, "logs", "get", log_id, "-g", "cli-logs").stdout
+    assert any(line.startswith("score") and line.split()[-1] == "12" for line in shown.splitlines())
+    bad = aigw(gateway, "logs", "patch", log_id, "-g", "cli-logs", "--score", "101", check=False)
+    assert bad.returncode == 1 and "score" in bad.stderr
+
+    assert "deleted 1 logs" in aigw(gateway, "logs", "delete", "-g", "cli-logs", "--filter", "status_code:eq:500").stdout
+    assert len(json.loads(aigw(gateway, "logs", "list", "-g", "cli-logs", "--json").stdout)) == 2
+
+    assert aigw(gateway, "url", "openai", "-g", "cli-logs").stdout.strip() == f"{gateway.url}/v1/local/cli-logs/openai"
+    assert aigw(gateway, "url", "-g", "cli-logs").stdout.strip() == f"{gateway.url}/v1/local/cli-logs/"
+
+
+def test_admin_token_comes_from_the_environment(start_gateway):
+    gateway = start_gateway(config={"admin_token": "adm-cli"})
+    denied = aigw(gateway, "gateways", "list", check=False, env={**os.environ, "AIGW_ADMIN_TOKEN": ""})
+    assert denied.returncode == 1 and "unauthorized" in denied.stderr
+    allowed = aigw(gateway, "gateways", "list", "--json", env={**os.environ, "AIGW_ADMIN_TOKEN": "adm-cli"})
+    assert json.loads(allowed.stdout) == []
