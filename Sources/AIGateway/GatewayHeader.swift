@@ -3,21 +3,36 @@
 /// Request headers with the `cf-aig-` prefix are consumed by the gateway and never
 /// forwarded to a provider.
 public enum GatewayHeader {
+    /// The prefix of every gateway header.
     public static let prefix = "cf-aig-"
 
+    /// The run token of an authenticated gateway.
     public static let authorization = "cf-aig-authorization"
+    /// Seconds to cache this answer.
     public static let cacheTTL = "cf-aig-cache-ttl"
+    /// `true`: neither read nor write the cache.
     public static let skipCache = "cf-aig-skip-cache"
+    /// A cache key to use instead of the one computed from the request.
     public static let cacheKey = "cf-aig-cache-key"
+    /// A JSON object of at most 5 entries stored on the log.
     public static let metadata = "cf-aig-metadata"
+    /// A cost that replaces the computed one.
     public static let customCost = "cf-aig-custom-cost"
+    /// `false`: do not log this request.
     public static let collectLog = "cf-aig-collect-log"
+    /// `false`: log without the request and response bodies.
     public static let collectLogPayload = "cf-aig-collect-log-payload"
+    /// The caller's event id, stored on the log and echoed back.
     public static let eventID = "cf-aig-event-id"
+    /// Milliseconds to the first response byte.
     public static let requestTimeout = "cf-aig-request-timeout"
+    /// Attempts per request, 1 to 5.
     public static let maxAttempts = "cf-aig-max-attempts"
+    /// Milliseconds between attempts.
     public static let retryDelay = "cf-aig-retry-delay"
+    /// `constant`, `linear` or `exponential`.
     public static let backoff = "cf-aig-backoff"
+    /// Which stored provider key to use.
     public static let byokAlias = "cf-aig-byok-alias"
 
     /// Legacy spelling of ``cacheTTL``, still accepted.

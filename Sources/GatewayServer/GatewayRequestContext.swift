@@ -4,10 +4,12 @@ import NIOCore
 /// The request context of every route: Hummingbird's core context plus the client's
 /// address, which the management API's loopback rule needs.
 public struct GatewayRequestContext: RequestContext, RemoteAddressRequestContext {
+    /// Hummingbird's per-request storage.
     public var coreContext: CoreRequestContextStorage
     /// The connected client's address.
     public let remoteAddress: SocketAddress?
 
+    /// The context of a request arriving on `source`'s channel.
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         remoteAddress = source.channel.remoteAddress

@@ -34,7 +34,9 @@ public protocol LogStore: LogBatchStore {
 
 /// One page of logs and the number matching the query across all pages.
 public struct LogPage: Sendable {
+    /// The logs of this page.
     public var logs: [AIGatewayLog]
+    /// How many logs match the query, across all pages.
     public var totalCount: Int
 
     /// A page holding `logs` of `totalCount` matches.

@@ -94,8 +94,11 @@ public struct UniversalStep: Sendable, Hashable, Encodable {
 public struct StepConfig: Sendable, Hashable, Encodable {
     /// Milliseconds to the first response byte before the next step is tried.
     public var requestTimeout: Int?
+    /// Attempts of this step, 1 to 5.
     public var maxAttempts: Int?
+    /// Milliseconds between attempts, at most 5000.
     public var retryDelay: Int?
+    /// How the delay grows between attempts.
     public var backoff: GatewayOptions.Backoff?
 
     /// Step settings; those left nil take the request's or the gateway's.

@@ -43,6 +43,7 @@ public struct ResponseBodyStream: AsyncSequence, Sendable {
     public typealias Element = [UInt8]
     let source: HTTPClientResponse.Body
 
+    /// Reads the chunks in order.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var inner: HTTPClientResponse.Body.AsyncIterator
 

@@ -31,8 +31,11 @@ public struct ManagementClient: Sendable {
     /// One filter of a log list or deletion: `key` compared by `operator` (`eq`, `neq`,
     /// `contains`, `lt`, `gt`) with `values`.
     public struct LogFilter: Sendable, Hashable, Encodable {
+        /// The field, e.g. `provider` or `metadata.key`.
         public var key: String
+        /// `eq`, `neq`, `contains`, `lt` or `gt`.
         public var `operator`: String
+        /// The values compared with (any of them, for `eq`).
         public var value: [String]
 
         /// A filter on `key`.
@@ -45,9 +48,13 @@ public struct ManagementClient: Sendable {
 
     /// A page of results and the paging the server reported.
     public struct Page<Item: Sendable>: Sendable {
+        /// The items of this page.
         public var items: [Item]
+        /// This page's number, from 1.
         public var page: Int
+        /// The most items a page holds.
         public var perPage: Int
+        /// How many items match, across all pages.
         public var totalCount: Int
     }
 

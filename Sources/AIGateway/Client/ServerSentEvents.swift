@@ -84,6 +84,7 @@ public struct ServerSentEventStream: AsyncSequence, Sendable {
     public typealias Element = ServerSentEvent
     let body: ResponseBodyStream
 
+    /// Reads the events in order.
     public struct AsyncIterator: AsyncIteratorProtocol {
         var chunks: ResponseBodyStream.AsyncIterator
         var parser = ServerSentEventParser()

@@ -82,8 +82,11 @@ public enum LogComparison: String, Sendable, Hashable {
 
 /// One condition on the logs: `field` compared with `values`.
 public struct LogCondition: Sendable, Hashable {
+    /// The field compared.
     public var field: LogField
+    /// How it is compared.
     public var comparison: LogComparison
+    /// What it is compared with.
     public var values: [LogFilterValue]
 
     /// A condition; the parser guarantees the values suit the field and the comparison.
@@ -100,10 +103,13 @@ public struct LogQuery: Sendable, Hashable {
     public var conditions: [LogCondition] = []
     /// Free text looked for in the id, provider, model, path, event id and metadata.
     public var search: String?
+    /// The field the page is ordered by (then by id).
     public var orderBy: LogField = .createdAt
+    /// Largest first.
     public var descending = true
     /// 1-based.
     public var page = 1
+    /// Logs per page, 1 to ``maximumPerPage``.
     public var perPage = 20
 
     /// The newest 20 logs.
@@ -116,9 +122,13 @@ public struct LogQuery: Sendable, Hashable {
 /// Which logs a `DELETE /logs` removes: those matching `conditions`, at most `limit` of
 /// them, taken in the given order.
 public struct LogDeletion: Sendable, Hashable {
+    /// All must hold.
     public var conditions: [LogCondition] = []
+    /// The most logs deleted, or nil for all that match.
     public var limit: Int?
+    /// With a limit, which logs go first: ordered by this field (then by id).
     public var orderBy: LogField = .createdAt
+    /// Largest first (the oldest go first by default).
     public var descending = false
 
     /// Every log.

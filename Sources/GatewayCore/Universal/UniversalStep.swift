@@ -17,7 +17,9 @@ public struct UniversalStep: Sendable {
     public var requestTimeoutMs: Int?
     /// `config.maxAttempts`, `config.retryDelay`, `config.backoff` (checked here; applied by the retry stage).
     public var maxAttempts: Int?
+    /// `config.retryDelay`, in milliseconds.
     public var retryDelayMs: Int?
+    /// `config.backoff`: `constant`, `linear` or `exponential`.
     public var backoff: String?
 
     /// Reads the steps of a Universal request body: one step object or an array of them.
