@@ -12,6 +12,8 @@ struct GatewayEndpoints: Sendable {
     let directory: GatewayDirectory
     let store: any GatewayRecordStore
     let writer: LogWriter
+    /// Changes to gateways run one at a time: read, change, store, publish.
+    let edits = WriteTurns()
 
     /// `GET /gateways?page=&per_page=&search=`: gateways sorted by id, `search` matching part of the id.
     func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
@@ -47,41 +49,51 @@ struct GatewayEndpoints: Sendable {
         }
         var settings = GatewaySettings(id: id)
         try GatewaySettingsInput.apply(members, to: &settings)
-        guard directory.settings(id) == nil, try await store.createGateway(settings) else {
-            throw ManagementError.conflict("gateway '\(id)' already exists")
+        let created = settings
+        try await edits.run {
+            guard directory.settings(id) == nil, try await store.createGateway(created) else {
+                throw ManagementError.conflict("gateway '\(id)' already exists")
+            }
+            directory.put(created)
         }
-        directory.put(settings)
-        return V4Response.ok(settings)
+        return V4Response.ok(created)
     }
 
     /// `GET /gateways/{id}`.
     func get(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        V4Response.ok(try existing(context))
+        V4Response.ok(try existing(context.parameters.required("gateway")))
     }
 
     /// `PUT /gateways/{id}`: the settings given replace the current ones; those not given stay.
     func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        var settings = try existing(context)
         let members = try GatewaySettingsInput.object(try await ManagementAPI.body(request))
-        try GatewaySettingsInput.apply(members, to: &settings)
-        settings.modifiedAt = Date()
-        try await store.saveGateway(settings)
-        directory.put(settings)
-        return V4Response.ok(settings)
+        let id = context.parameters.required("gateway")
+        let updated = try await edits.run {
+            var settings = try existing(id)
+            try GatewaySettingsInput.apply(members, to: &settings)
+            settings.modifiedAt = Date()
+            try await store.saveGateway(settings)
+            directory.put(settings)
+            return settings
+        }
+        return V4Response.ok(updated)
     }
 
     /// `DELETE /gateways/{id}`: the gateway and its logs; answers the deleted gateway.
     func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let settings = try existing(context)
+        let id = context.parameters.required("gateway")
         // Logs still queued for it are written first, so that they go with it.
         await writer.flush()
-        _ = try await store.deleteGateway(id: settings.id)
-        directory.remove(settings.id)
-        return V4Response.ok(settings)
+        let deleted = try await edits.run {
+            let settings = try existing(id)
+            _ = try await store.deleteGateway(id: id)
+            directory.remove(id)
+            return settings
+        }
+        return V4Response.ok(deleted)
     }
 
-    private func existing(_ context: GatewayRequestContext) throws -> GatewaySettings {
-        let id = context.parameters.required("gateway")
+    private func existing(_ id: String) throws -> GatewaySettings {
         guard let settings = directory.settings(id) else {
             throw ManagementError.notFound("gateway '\(id)' not found")
         }

@@ -188,6 +188,28 @@ struct ManagementAPITests {
         }
     }
 
+    @Test("concurrent updates of different settings of one gateway all land")
+    func concurrentGatewayUpdates() async throws {
+        try await LiveServers.with { servers in
+            _ = try await servers.send(api(servers, "/gateways"), body: #"{"id":"busy"}"#)
+            let changes = [
+                #"{"cache_ttl":30}"#, #"{"collect_logs":false}"#, #"{"authentication":true}"#,
+                #"{"retry_max_attempts":3}"#, #"{"retry_delay":250}"#, #"{"retry_backoff":"exponential"}"#,
+                #"{"log_management":5000}"#, #"{"cache_invalidate_on_update":true}"#,
+            ]
+            try await withThrowingTaskGroup(of: Int.self) { group in
+                for change in changes {
+                    group.addTask { try await servers.send(.PUT, api(servers, "/gateways/busy"), body: change).status }
+                }
+                for try await status in group { #expect(status == 200) }
+            }
+            let stored = try #require(try await servers.parts.store.gateways().first { $0.id == "busy" })
+            #expect(stored.cacheTTL == 30 && !stored.collectLogs && stored.authentication)
+            #expect(stored.retryMaxAttempts == 3 && stored.retryDelay == 250 && stored.retryBackoff == "exponential")
+            #expect(stored.logManagement == 5000 && stored.cacheInvalidateOnUpdate)
+        }
+    }
+
     @Test("a gateway created on first use is stored, and survives in the store")
     func autoCreatedGatewaysAreStored() async throws {
         try await LiveServers.with { servers in
