@@ -25,10 +25,11 @@ public enum GatewayApplication {
         public let registry: PrometheusCollectorRegistry
     }
 
-    /// Builds the application. `onServerRunning` receives the bound port (useful with port 0).
+    /// Builds the application. `onServerRunning` receives the bound port (useful with port 0);
+    /// `retryClock` waits between retried attempts (tests pass one that records the waits).
     public static func build(
         configuration: GatewayConfiguration, environment: [String: String] = [:],
-        logger: Logger = Logger(label: "aigw"),
+        logger: Logger = Logger(label: "aigw"), retryClock: any RetryClock = SystemRetryClock(),
         onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> (application: some ApplicationProtocol, parts: Parts) {
         try configuration.validate()
@@ -44,7 +45,7 @@ public enum GatewayApplication {
         let gateways = try await loadGateways(configuration: configuration, store: store)
         let pipeline = GatewayPipeline(
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
-            metrics: metrics)
+            metrics: metrics, retryClock: retryClock)
 
         // The port actually bound (it differs from the configured one when that is 0).
         let boundPort = Mutex<Int?>(nil)

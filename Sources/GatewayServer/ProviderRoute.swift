@@ -4,19 +4,24 @@ import NIOCore
 
 /// `/v1/{account}/{gateway}/{provider}/...` for every method: hands the request to the
 /// pipeline and relays what it answers.
+///
+/// A client that closes its connection while the pipeline waits for the provider cancels
+/// the pipeline (and with it the upstream call); once the answer streams, the next write
+/// to the closed connection fails and ends the relay, which drops the upstream body.
 struct ProviderRoute: Sendable {
     let pipeline: GatewayPipeline
+    let connections = ClientConnections()
 
     func register(on router: Router<GatewayRequestContext>) {
-        let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response = { request, _ in
-            await self.respond(to: request)
+        let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response = { request, context in
+            await self.respond(to: request, closure: self.connections.closure(of: context.channel))
         }
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {
             router.on("/v1/**", method: method, use: handler)
         }
     }
 
-    func respond(to request: Request) async -> Response {
+    func respond(to request: Request, closure: ConnectionClosure) async -> Response {
         let gatewayRequest = GatewayRequest(
             method: request.method, path: request.uri.path, query: request.uri.query, headers: request.headers,
             collectBody: { limit in
@@ -28,7 +33,8 @@ struct ProviderRoute: Sendable {
                     return .failed(String(describing: error))
                 }
             })
-        let answer = await pipeline.handle(gatewayRequest)
+        let pipeline = self.pipeline
+        let answer = await closure.cancellingOnClose { await pipeline.handle(gatewayRequest) }
         let status = HTTPResponse.Status(code: answer.status)
         switch answer.body {
         case .buffer(let buffer):

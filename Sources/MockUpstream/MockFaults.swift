@@ -14,6 +14,7 @@ import HTTPTypes
 /// | `x-mock-hang: true` | never answer |
 /// | `x-mock-gate: TOKEN` | after the first chunk, wait for `POST /_mock/release/TOKEN` |
 /// | `x-mock-retry-after: 1` | with a status: send `Retry-After` |
+/// | `x-mock-fail-first: 2` + `x-mock-sequence: KEY` | the first 2 requests carrying KEY fail (with `x-mock-status`, else 503, or `x-mock-hang`); later ones answer normally |
 struct MockFaults: Sendable {
     var status: Int?
     var latencyMs: Int
@@ -23,6 +24,8 @@ struct MockFaults: Sendable {
     var hang: Bool
     var gate: String?
     var retryAfter: String?
+    var failFirst: Int?
+    var sequence: String?
 
     init(headers: HTTPFields, defaults: MockUpstreamOptions) {
         func value(_ name: String) -> String? { HTTPField.Name(name).flatMap { headers[$0] } }
@@ -34,6 +37,8 @@ struct MockFaults: Sendable {
         hang = value("x-mock-hang") == "true"
         gate = value("x-mock-gate")
         retryAfter = value("x-mock-retry-after")
+        failFirst = value("x-mock-fail-first").flatMap(Int.init)
+        sequence = value("x-mock-sequence")
     }
 }
 

@@ -17,6 +17,9 @@ final class MockRecorder: Sendable {
         var recent: [Recorded] = []
         var released: Set<String> = []
         var waiting: [String: [CheckedContinuation<Void, Never>]] = [:]
+        var sequences: [String: Int] = [:]
+        var open = 0
+        var abandoned = 0
     }
 
     private let state = Mutex(State())
@@ -39,6 +42,35 @@ final class MockRecorder: Sendable {
         state.withLock { state in
             state.total = 0
             state.recent = []
+            state.sequences = [:]
+            state.abandoned = 0
+        }
+    }
+
+    /// Counts one more request of a sequence and returns its number, from 1.
+    func next(inSequence key: String) -> Int {
+        state.withLock { state in
+            state.sequences[key, default: 0] += 1
+            return state.sequences[key]!
+        }
+    }
+
+    /// Answers being worked on (waiting or streaming) right now.
+    var open: Int { state.withLock { $0.open } }
+    /// Answers whose client (the gateway) went away before they ended.
+    var abandoned: Int { state.withLock { $0.abandoned } }
+
+    /// Runs `answer`, counting it open meanwhile, and abandoned when it ends by the client going away.
+    func tracking<Value>(_ answer: () async throws -> Value) async throws -> Value {
+        state.withLock { $0.open += 1 }
+        defer { state.withLock { $0.open -= 1 } }
+        do {
+            return try await answer()
+        } catch is MockDrop {
+            throw MockDrop()
+        } catch {
+            state.withLock { $0.abandoned += 1 }
+            throw error
         }
     }
 

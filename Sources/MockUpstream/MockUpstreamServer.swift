@@ -11,7 +11,8 @@ import ServiceLifecycle
 /// (see ``MockUpstreamServer/providerBaseURLs(origin:)``).
 ///
 /// Control endpoints: `GET /_mock/requests` (the latest requests, headers and bodies),
-/// `GET /_mock/stats` (`{"total": N}`), `POST /_mock/reset`, `POST /_mock/release/{token}`.
+/// `GET /_mock/stats` (`{"total": N, "open": N, "abandoned": N}`: requests seen, answers
+/// being worked on, answers whose caller went away), `POST /_mock/reset`, `POST /_mock/release/{token}`.
 public struct MockUpstreamServer: Sendable {
     let options: MockUpstreamOptions
     let recorder = MockRecorder()
@@ -79,12 +80,25 @@ public struct MockUpstreamServer: Sendable {
             recorder.record(nil)
         }
 
-        let faults = MockFaults(headers: request.headers, defaults: options)
-        if faults.hang {
-            // Hang until the mock shuts down (never longer), like a provider that stopped answering.
-            try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(600)) }
+        var faults = MockFaults(headers: request.headers, defaults: options)
+        if let failFirst = faults.failFirst, let key = faults.sequence {
+            if recorder.next(inSequence: key) > failFirst {
+                faults.status = nil
+                faults.hang = false
+            } else if !faults.hang, faults.status == nil {
+                faults.status = 503
+            }
         }
-        if faults.latencyMs > 0 { try await Task.sleep(for: .milliseconds(faults.latencyMs)) }
+        if faults.hang || faults.latencyMs > 0 {
+            // Wait (a hang: until the mock shuts down, never longer, like a provider that
+            // stopped answering), but stop as soon as the caller goes away, counting it.
+            let wait: Duration = faults.hang ? .seconds(600) : .milliseconds(faults.latencyMs)
+            try await recorder.tracking {
+                try await request.body.consumeWithCancellationOnInboundClose { _ in
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                }
+            }
+        }
 
         guard let provider = providers.first(where: { $0.matches(path: path) }) else {
             return json(404, #"{"error":{"message":"the mock upstream does not serve \#(path)","type":"not_found"}}"#)
@@ -115,6 +129,11 @@ public struct MockUpstreamServer: Sendable {
         return Response(
             status: .ok, headers: headers,
             body: ResponseBody { writer in
+                try await recorder.tracking { try await writeEvents(events, faults: faults, to: &writer) }
+            })
+    }
+
+    private func writeEvents(_ events: [String], faults: MockFaults, to writer: inout any ResponseBodyWriter) async throws {
                 for (index, event) in events.enumerated() {
                     if let dropAfter = faults.dropAfter, index >= dropAfter {
                         throw MockDrop()  // Hummingbird closes the connection mid-body
@@ -128,7 +147,6 @@ public struct MockUpstreamServer: Sendable {
                     }
                 }
                 try await writer.finish(nil)
-            })
     }
 
     /// A whole answer whose connection closes after `after` bytes, though it promised more.
@@ -150,7 +168,7 @@ public struct MockUpstreamServer: Sendable {
             let data = (try? JSONEncoder().encode(recorder.recent)) ?? Data("[]".utf8)
             return json(200, String(decoding: data, as: UTF8.self))
         case (.get, "/_mock/stats"):
-            return json(200, #"{"total":\#(recorder.total)}"#)
+            return json(200, #"{"total":\#(recorder.total),"open":\#(recorder.open),"abandoned":\#(recorder.abandoned)}"#)
         case (.post, "/_mock/reset"):
             recorder.reset()
             return json(200, #"{"reset":true}"#)

@@ -10,6 +10,7 @@ import MockUpstream
 import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
+import Synchronization
 
 /// A real gateway and a real mock upstream, each listening on a free loopback port, with
 /// every provider of the gateway pointed at the mock and logs in a fresh SQLite file.
@@ -30,6 +31,7 @@ struct LiveServers: Sendable {
     /// Starts both servers, runs `body`, then shuts both down gracefully (writing every log).
     static func with(
         configure: @Sendable (inout GatewayConfiguration) -> Void = { _ in },
+        retryClock: any RetryClock = SystemRetryClock(),
         _ body: @Sendable (LiveServers) async throws -> Void
     ) async throws {
         var logger = Logger(label: "test")
@@ -57,7 +59,7 @@ struct LiveServers: Sendable {
 
             let (gatewayPorts, gatewayPortSink) = AsyncStream.makeStream(of: Int.self)
             let (application, parts) = try await GatewayApplication.build(
-                configuration: configuration, logger: logger, onServerRunning: { gatewayPortSink.yield($0) })
+                configuration: configuration, logger: logger, retryClock: retryClock, onServerRunning: { gatewayPortSink.yield($0) })
             let gatewayGroup = ServiceGroup(configuration: .init(services: [application], logger: logger))
             tasks.addTask { try await gatewayGroup.run() }
             var gatewayIterator = gatewayPorts.makeAsyncIterator()
@@ -144,5 +146,32 @@ struct LiveServers: Sendable {
     /// How many requests reached the mock.
     func mockCount() async throws -> Int {
         try await send(.GET, "\(mock)/_mock/stats").json["total"] as? Int ?? -1
+    }
+
+    /// The mock's answers being worked on now, and those whose caller went away.
+    func mockOpenAndAbandoned() async throws -> (open: Int, abandoned: Int) {
+        let stats = try await send(.GET, "\(mock)/_mock/stats").json
+        return (stats["open"] as? Int ?? -1, stats["abandoned"] as? Int ?? -1)
+    }
+
+    /// Every stored log of a gateway, oldest first, once the writer has stored what it accepted.
+    func storedLogs(gateway: String = "test-gw") async throws -> [AIGatewayLog] {
+        await parts.writer.flush()
+        var query = LogQuery()
+        query.perPage = 1000
+        query.descending = false
+        return try await parts.store.logs(gatewayID: gateway, query: query).logs
+    }
+}
+
+/// A retry clock that records every wait the gateway asks for and returns at once.
+final class RecordingRetryClock: RetryClock {
+    private let waits = Mutex<[Duration]>([])
+
+    /// The waits asked for so far, in order.
+    var recorded: [Duration] { waits.withLock { $0 } }
+
+    func sleep(for duration: Duration) async throws {
+        waits.withLock { $0.append(duration) }
     }
 }

@@ -56,10 +56,34 @@ struct StreamingRelayTests {
 
 @Suite("Client disconnects")
 struct ClientDisconnectTests {
-    // What this covers: the relay notices the client is gone when a write fails, logs it, and
-    // stops. The stream is long so that a write does fail: the first writes after a hang-up
-    // still land in the socket buffer. (Noticing the hang-up before writing, and cancelling
-    // the upstream at once, is the disconnect handling still to come.)
+    /// Waits (a bounded while) until the mock has no answer open, then says how many were abandoned.
+    func mockSettles(_ servers: LiveServers) async throws -> (open: Int, abandoned: Int) {
+        var stats = try await servers.mockOpenAndAbandoned()
+        for _ in 0..<500 where stats.open != 0 {
+            try await Task.sleep(for: .milliseconds(10))
+            stats = try await servers.mockOpenAndAbandoned()
+        }
+        return stats
+    }
+
+    @Test("a client that leaves before the provider answers cancels the upstream call; the log says 499")
+    func clientGoneBeforeHead() async throws {
+        try await LiveServers.with { servers in
+            let request = servers.streamingRequest("openai/chat/completions", headers: ["x-mock-hang": "true"])
+            await #expect(throws: (any Error).self) {
+                _ = try await HTTPClient.shared.execute(request, timeout: .milliseconds(300))
+            }
+            // The mock's hanging answer ends because its caller (the gateway) went away.
+            let stats = try await mockSettles(servers)
+            #expect(stats.open == 0 && stats.abandoned == 1)
+            let logs = try await servers.storedLogs()
+            #expect(logs.count == 1 && logs.first?.statusCode == 499)
+            #expect(logs.first?.error?.contains("client went away") == true, "\(logs.first?.error ?? "")")
+        }
+    }
+
+    // The relay notices the client is gone when a write fails, logs it, and drops the upstream
+    // body, which closes the upstream connection. The stream is long so that a write does fail.
     @Test("a client that goes away mid-stream is logged as such, with what it had received")
     func clientGoneMidStream() async throws {
         try await LiveServers.with { servers in
@@ -82,6 +106,9 @@ struct ClientDisconnectTests {
             let log = try #require(try await servers.storedLog(logID))
             #expect(!log.success)
             #expect(log.error?.contains("client disconnected") == true, "\(log.error ?? "no error recorded")")
+            // The provider's stream was cut too: nothing goes on generating for nobody.
+            let stats = try await mockSettles(servers)
+            #expect(stats.open == 0 && stats.abandoned == 1)
         }
     }
 }

@@ -15,11 +15,14 @@ public struct GatewayPipeline: Sendable {
     let upstream: UpstreamClient
     let logs: any LogSink
     let metrics: GatewayMetrics
+    let retryClock: any RetryClock
 
-    /// A pipeline over the given parts.
+    /// A pipeline over the given parts. `retryClock` waits between attempts (tests inject
+    /// one that records the waits instead of sleeping).
     public init(
         configuration: GatewayConfiguration, providers: ProviderTable, gateways: GatewayDirectory,
-        upstream: UpstreamClient, logs: any LogSink, metrics: GatewayMetrics
+        upstream: UpstreamClient, logs: any LogSink, metrics: GatewayMetrics,
+        retryClock: any RetryClock = SystemRetryClock()
     ) {
         self.configuration = configuration
         self.providers = providers
@@ -27,6 +30,7 @@ public struct GatewayPipeline: Sendable {
         self.upstream = upstream
         self.logs = logs
         self.metrics = metrics
+        self.retryClock = retryClock
     }
 
     /// Answers one request to `/v1/{account}/{gateway}/{provider}/...`.
@@ -87,17 +91,17 @@ public struct GatewayPipeline: Sendable {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
 
-        // 6. Send it upstream and relay the answer.
-        let attempt = await forward(
-            Upstream(
-                provider: provider, path: route.providerPath, query: request.query, method: request.method,
-                headers: request.headers, body: body,
-                timeoutMs: directives.requestTimeoutMs ?? configuration.requestTimeoutMs),
-            log: log, eventID: directives.eventID, started: started)
+        // 6. Send it upstream, retrying as the request or the gateway asks, and relay the answer.
+        let call = Upstream(
+            provider: provider, path: route.providerPath, query: request.query, method: request.method,
+            headers: request.headers, body: body,
+            timeoutMs: directives.requestTimeoutMs ?? configuration.requestTimeoutMs)
+        let policy = RetryPolicy(sources: [directives.retrySettings, gateway.retrySettings])
+        let (attempt, lastLog) = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
         switch attempt {
         case .answered(let response): return response
         case .failed(let error):
-            return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
+            return errorResponse(error, log: lastLog, started: started, provider: route.provider, eventID: directives.eventID)
         }
     }
 
@@ -121,7 +125,6 @@ public struct GatewayPipeline: Sendable {
         }
         var last: GatewayResponse?
         for (index, step) in steps.enumerated() {
-            let stepStarted = ContinuousClock.now
             var draft = LogRecord(
                 id: ULID(date: Date()).description, gatewayID: gateway.id, provider: step.provider, path: step.endpoint,
                 createdAt: Date(), captureCap: configuration.logBodyCapBytes)
@@ -137,14 +140,21 @@ public struct GatewayPipeline: Sendable {
                 if let field = HTTPField.Name(name) { headers[field] = value }
             }
             let isLast = index == steps.count - 1
+            // Precedence, highest first: the step's config, its cf-aig-* headers, the
+            // request's cf-aig-* headers, the gateway's settings.
+            let policy = RetryPolicy(sources: [
+                step.configRetrySettings, step.directives.retrySettings, directives.retrySettings, gateway.retrySettings,
+            ])
+            let timeoutMs =
+                step.requestTimeoutMs ?? step.directives.requestTimeoutMs ?? directives.requestTimeoutMs
+                ?? configuration.requestTimeoutMs
             let attempt: Attempt
+            var lastLog = log
             do {
-                attempt = await forward(
-                    Upstream(
-                        provider: try providers.provider(step.provider), path: step.endpoint, query: nil, method: .post,
-                        headers: headers, body: step.body,
-                        timeoutMs: step.requestTimeoutMs ?? directives.requestTimeoutMs ?? configuration.requestTimeoutMs),
-                    log: log, eventID: directives.eventID, started: stepStarted)
+                let call = Upstream(
+                    provider: try providers.provider(step.provider), path: step.endpoint, query: nil, method: .post,
+                    headers: headers, body: step.body, timeoutMs: timeoutMs)
+                (attempt, lastLog) = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
             } catch {
                 attempt = .failed(error as? GatewayError ?? .internal("\(error)"))
             }
@@ -153,12 +163,14 @@ public struct GatewayPipeline: Sendable {
                 response.headers[Self.stepHeader] = String(index)
                 if (200..<300).contains(response.status) || isLast { return response }
                 // Not taken: read the answer to its end so its log is complete, then go on.
-                if case .relay(let relay) = response.body { try? await relay.relay { _ in } }
+                await discard(response)
                 last = response
             case .failed(let error):
-                var answer = errorResponse(error, log: log, started: stepStarted, provider: step.provider, eventID: directives.eventID)
+                var answer = errorResponse(
+                    error, log: lastLog, started: started, provider: step.provider, eventID: directives.eventID)
                 answer.headers[Self.stepHeader] = String(index)
-                if isLast { return answer }
+                // A client that went away ends the request: no further step is tried for nobody.
+                if isLast || error == .clientGone { return answer }
                 last = answer
             }
         }
@@ -184,6 +196,54 @@ public struct GatewayPipeline: Sendable {
     enum Attempt {
         case answered(GatewayResponse)
         case failed(GatewayError)
+    }
+
+    /// Sends one call with its retry policy: attempt after attempt until one is answered
+    /// with a status that is not retried (anything but 429 and 5xx), or fails in a way that
+    /// is not (the client went away), or the attempts run out. The body is replayed on
+    /// each attempt. Every attempt has its own log (the first one's is `log`); the second
+    /// value is the last attempt's, which an error answer completes.
+    private func send(_ call: Upstream, policy: RetryPolicy, log: PendingLog?, draft: LogRecord, eventID: String?) async
+        -> (Attempt, PendingLog?)
+    {
+        var log = log
+        for attempt in 1...max(1, policy.maxAttempts) {
+            let attemptStarted = ContinuousClock.now
+            if attempt > 1, log != nil {
+                var retry = draft
+                retry.createdAt = Date()
+                retry.id = ULID(date: retry.createdAt).description
+                log = PendingLog(retry, sink: logs)
+            }
+            let outcome = await forward(call, log: log, eventID: eventID, started: attemptStarted)
+            let isLast = attempt == policy.maxAttempts
+            let note = "attempt \(attempt) of \(policy.maxAttempts)"
+            var retryAfterMs: Int?
+            switch outcome {
+            case .answered(let response) where !isLast && RetryPolicy.retries(status: response.status):
+                retryAfterMs = RetryPolicy.retryAfterMs(response.headers[.retryAfter])
+                log?.update { $0.error = "\(note) answered HTTP \(response.status); retried" }
+                await discard(response)
+            case .failed(let error) where !isLast && error != .clientGone:
+                var noted = error
+                noted.message += " (\(note); retried)"
+                _ = errorResponse(noted, log: log, started: attemptStarted, provider: call.provider.slug.rawValue, eventID: eventID)
+            default:
+                return (outcome, log)
+            }
+            do {
+                try await retryClock.sleep(for: policy.wait(afterAttempt: attempt, retryAfterMs: retryAfterMs))
+            } catch {
+                return (.failed(.clientGone), log)
+            }
+        }
+        // The loop returns on its last attempt.
+        return (.failed(.internal("no attempt ran")), log)
+    }
+
+    /// Reads an answer that will not be relayed to its end, so that its log is complete.
+    private func discard(_ response: GatewayResponse) async {
+        if case .relay(let relay) = response.body { try? await relay.relay { _ in } }
     }
 
     /// Sends one request upstream, waiting at most its timeout for the response head, and

@@ -1,5 +1,6 @@
 import AIGateway
 import Foundation
+import HTTPTypes
 import NIOCore
 
 /// One step of a Universal request (SPEC section 3), checked: a provider of the table, an
@@ -15,12 +16,19 @@ public struct UniversalStep: Sendable {
     public var body: ByteBuffer
     /// `config.requestTimeout`: milliseconds to the first response byte.
     public var requestTimeoutMs: Int?
-    /// `config.maxAttempts`, `config.retryDelay`, `config.backoff` (checked here; applied by the retry stage).
+    /// `config.maxAttempts`: attempts of this step, 1 to 5.
     public var maxAttempts: Int?
     /// `config.retryDelay`, in milliseconds.
     public var retryDelayMs: Int?
     /// `config.backoff`: `constant`, `linear` or `exponential`.
     public var backoff: String?
+    /// The step's own `cf-aig-*` headers, read like a request's: below `config`, above the request's.
+    public var directives = RequestDirectives()
+
+    /// The retry fields of the step's `config`.
+    public var configRetrySettings: RetrySettings {
+        RetrySettings(maxAttempts: maxAttempts, delayMs: retryDelayMs, backoff: backoff)
+    }
 
     /// Reads the steps of a Universal request body: one step object or an array of them.
     /// Everything is checked before any upstream call; a problem is a 400 naming the step and field.
@@ -67,9 +75,21 @@ public struct UniversalStep: Sendable {
                 headers.append((name.lowercased(), text))
             }
         }
+        let directives: RequestDirectives
+        do {
+            var fields = HTTPFields()
+            for (name, value) in headers {
+                guard let field = HTTPField.Name(name) else { throw problem("headers.\(name)", "is not a valid header name") }
+                fields.append(HTTPField(name: field, value: value))
+            }
+            directives = try RequestDirectives(headers: fields)
+        } catch let error as GatewayError {
+            throw problem("headers", error.message)
+        }
         guard let query = members["query"] else { throw problem("query", "is required: the request body for the provider") }
         var step = UniversalStep(
             provider: provider, endpoint: endpoint, headers: headers, body: ByteBuffer(bytes: query.jsonData()))
+        step.directives = directives
         if let config = members["config"] {
             guard let object = config.objectValue else { throw problem("config", "must be an object") }
             for (key, value) in object {
