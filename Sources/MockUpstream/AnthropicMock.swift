@@ -7,8 +7,16 @@ struct AnthropicMock: MockProvider {
 
     func matches(path: String) -> Bool { path.hasSuffix("/v1/messages") }
 
+    /// The first tool the request offers, which the mock then calls (with `{"city":"Paris"}`).
+    static func tool(in request: [String: Any]) -> String? {
+        ((request["tools"] as? [[String: Any]])?.first?["name"] as? String).map(MockText.json)
+    }
+
     func answer(request: [String: Any], path: String) -> String {
         let model = MockText.json(request["model"] as? String ?? "claude-3-5-haiku-latest")
+        if let tool = Self.tool(in: request) {
+            return #"{"id":"msg_mock","type":"message","role":"assistant","model":\#(model),"content":[{"type":"text","text":"Let me look."},{"type":"tool_use","id":"toolu_mock","name":\#(tool),"input":{"city":"Paris"}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":\#(Self.inputTokens),"output_tokens":\#(Self.outputTokens)}}"#
+        }
         return #"{"id":"msg_mock","type":"message","role":"assistant","model":\#(model),"content":[{"type":"text","text":\#(MockText.json(MockText.whole()))}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(Self.inputTokens),"output_tokens":\#(Self.outputTokens)}}"#
     }
 
@@ -29,9 +37,23 @@ struct AnthropicMock: MockProvider {
                     event: "content_block_delta"))
         }
         events.append(MockText.sse(#"{"type":"content_block_stop","index":0}"#, event: "content_block_stop"))
+        let tool = Self.tool(in: request)
+        if let tool {
+            events.append(
+                MockText.sse(
+                    #"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_mock","name":\#(tool),"input":{}}}"#,
+                    event: "content_block_start"))
+            for piece in [#"{\"city\""#, #": \"Paris\"}"#] {
+                events.append(
+                    MockText.sse(
+                        #"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":\#(MockText.json(piece))}}"#,
+                        event: "content_block_delta"))
+            }
+            events.append(MockText.sse(#"{"type":"content_block_stop","index":1}"#, event: "content_block_stop"))
+        }
         events.append(
             MockText.sse(
-                #"{"type":"message_delta","delta":{"stop_reason":"end_turn","stop_sequence":null},"usage":{"output_tokens":\#(Self.outputTokens)}}"#,
+                #"{"type":"message_delta","delta":{"stop_reason":\#(tool == nil ? "\"end_turn\"" : "\"tool_use\""),"stop_sequence":null},"usage":{"output_tokens":\#(Self.outputTokens)}}"#,
                 event: "message_delta"))
         events.append(MockText.sse(#"{"type":"message_stop"}"#, event: "message_stop"))
         return events

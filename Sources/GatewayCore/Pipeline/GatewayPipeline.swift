@@ -75,15 +75,7 @@ public struct GatewayPipeline: Sendable {
         draft.storePayload = directives.collectLogPayload != false
         let log = gateway.collectLogs && directives.collectLog != false ? PendingLog(draft, sink: logs) : nil
 
-        // 4. The provider the URL names.
-        let provider: ProviderDescriptor
-        do {
-            provider = try providers.provider(route.provider)
-        } catch {
-            return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
-        }
-
-        // 5. The body, collected up to the cap (it is replayed on retries and logged).
+        // 4. The body, collected up to the cap (it is replayed on retries and logged).
         let body: ByteBuffer
         do {
             body = try await collectBody(request)
@@ -91,11 +83,24 @@ public struct GatewayPipeline: Sendable {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
 
+        // 5. What to call: the provider the URL names or, on `/compat`, the one the body's
+        //    model names, in that provider's own format.
+        var call: Upstream
+        do {
+            if route.provider == CompatEndpoint.slug {
+                let target = try CompatEndpoint.target(path: route.providerPath, body: body, providers: providers)
+                call = Upstream(compat: target, method: request.method, headers: request.headers, timeoutMs: 0)
+            } else {
+                call = Upstream(
+                    provider: try providers.provider(route.provider), path: route.providerPath, query: request.query,
+                    method: request.method, headers: request.headers, body: body, timeoutMs: 0)
+            }
+        } catch {
+            return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
+        }
+        call.timeoutMs = directives.requestTimeoutMs ?? configuration.requestTimeoutMs
+
         // 6. Send it upstream, retrying as the request or the gateway asks, and relay the answer.
-        let call = Upstream(
-            provider: provider, path: route.providerPath, query: request.query, method: request.method,
-            headers: request.headers, body: body,
-            timeoutMs: directives.requestTimeoutMs ?? configuration.requestTimeoutMs)
         let policy = RetryPolicy(sources: [directives.retrySettings, gateway.retrySettings])
         let (attempt, lastLog) = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
         switch attempt {
@@ -151,9 +156,14 @@ public struct GatewayPipeline: Sendable {
             let attempt: Attempt
             var lastLog = log
             do {
-                let call = Upstream(
-                    provider: try providers.provider(step.provider), path: step.endpoint, query: nil, method: .post,
-                    headers: headers, body: step.body, timeoutMs: timeoutMs)
+                let call =
+                    if let compat = step.compat {
+                        Upstream(compat: compat, method: .post, headers: headers, timeoutMs: timeoutMs)
+                    } else {
+                        Upstream(
+                            provider: try providers.provider(step.provider), path: step.endpoint, query: nil, method: .post,
+                            headers: headers, body: step.body, timeoutMs: timeoutMs)
+                    }
                 (attempt, lastLog) = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
             } catch {
                 attempt = .failed(error as? GatewayError ?? .internal("\(error)"))
@@ -189,6 +199,8 @@ public struct GatewayPipeline: Sendable {
         var headers: HTTPFields
         var body: ByteBuffer
         var timeoutMs: Int
+        /// Turns a 2xx answer into another format on its way to the client (`/compat`).
+        var translator: (any ResponseTranslator)? = nil
     }
 
     /// What one call to a provider came to: an answer being relayed (of any status), or an
@@ -259,6 +271,9 @@ public struct GatewayPipeline: Sendable {
             return .failed(error as? GatewayError ?? .internal("\(error)"))
         }
         log?.update { record in
+            // On /compat the log shows the provider really called, and what it was sent.
+            record.provider = provider.slug.rawValue
+            record.path = call.path
             record.requestBody = call.body
             record.usageParser = provider.usage
             record.routing = provider.routing
@@ -288,10 +303,17 @@ public struct GatewayPipeline: Sendable {
         var headers = ForwardedHeaders.toClient(response.headers)
         addGatewayHeaders(to: &headers, logID: log?.id, eventID: eventID)
         metrics.requestFinished(provider: provider.slug.rawValue, status: status)
-        let contentLength = response.headers.first(name: "content-length").flatMap(Int.init)
+        var contentLength = response.headers.first(name: "content-length").flatMap(Int.init)
+        // Only a successful answer is translated; a provider's error passes through as it is.
+        let translator = (200..<300).contains(status) ? call.translator : nil
+        if let translator {
+            contentLength = nil
+            headers[.contentLength] = nil
+            headers[.contentType] = translator.contentType
+        }
         let relay = UpstreamRelay(
             body: response.body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
-            started: started)
+            started: started, translator: translator)
         metrics.gatewayOverhead((sent - started) + (ContinuousClock.now - headReceived))
         return .answered(GatewayResponse(status: status, headers: headers, body: .relay(relay)))
     }
@@ -355,4 +377,13 @@ public struct GatewayPipeline: Sendable {
     private static let logIDHeader = HTTPField.Name(GatewayHeader.logID)!
     private static let eventIDHeader = HTTPField.Name(GatewayHeader.eventID)!
     private static let stepHeader = HTTPField.Name(GatewayHeader.step)!
+}
+
+extension GatewayPipeline.Upstream {
+    /// The call a `/compat` request (or Universal step) was planned into.
+    init(compat target: CompatEndpoint.Target, method: HTTPRequest.Method, headers: HTTPFields, timeoutMs: Int) {
+        self.init(
+            provider: target.provider, path: target.path, query: target.query, method: method,
+            headers: target.headers(from: headers), body: target.body, timeoutMs: timeoutMs, translator: target.translator)
+    }
 }

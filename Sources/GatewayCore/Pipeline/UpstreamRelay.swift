@@ -11,22 +11,30 @@ public struct UpstreamRelay: Sendable {
     let log: PendingLog?
     let captureCap: Int
     let started: ContinuousClock.Instant
+    /// Rewrites the answer on its way to the client (the log keeps the provider's own bytes).
+    var translator: (any ResponseTranslator)? = nil
 
     /// Relays every chunk to `write`. Throws when the upstream fails mid-body (the client
     /// must then see a broken response, not a short one) or when `write` throws.
     public func relay(to write: (ByteBuffer) async throws -> Void) async throws {
         var capture = BodyCapture(cap: log == nil ? 0 : captureCap)
+        var translator = self.translator
         var clientGone = false
+        func send(_ bytes: ByteBuffer?) async throws {
+            guard let bytes, bytes.readableBytes > 0 else { return }
+            do {
+                try await write(bytes)
+            } catch {
+                clientGone = true
+                throw error
+            }
+        }
         do {
             for try await chunk in body {
                 if log != nil { capture.append(chunk) }
-                do {
-                    try await write(chunk)
-                } catch {
-                    clientGone = true
-                    throw error
-                }
+                try await send(translator == nil ? chunk : translator!.translate(chunk))
             }
+            if translator != nil { try await send(translator!.finish()) }
         } catch {
             let reason =
                 clientGone

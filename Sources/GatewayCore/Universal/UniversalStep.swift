@@ -24,6 +24,8 @@ public struct UniversalStep: Sendable {
     public var backoff: String?
     /// The step's own `cf-aig-*` headers, read like a request's: below `config`, above the request's.
     public var directives = RequestDirectives()
+    /// For `provider: "compat"`: the call its OpenAI-format `query` becomes, planned (and checked) up front.
+    public var compat: CompatEndpoint.Target?
 
     /// The retry fields of the step's `config`.
     public var configRetrySettings: RetrySettings {
@@ -59,7 +61,7 @@ public struct UniversalStep: Sendable {
             throw problem("provider", "is required: a provider slug such as openai")
         }
         do {
-            _ = try providers.provider(provider)
+            if provider != CompatEndpoint.slug { _ = try providers.provider(provider) }
         } catch let error as GatewayError {
             throw problem("provider", "is not usable: \(error.message)")
         }
@@ -90,6 +92,13 @@ public struct UniversalStep: Sendable {
         var step = UniversalStep(
             provider: provider, endpoint: endpoint, headers: headers, body: ByteBuffer(bytes: query.jsonData()))
         step.directives = directives
+        if provider == CompatEndpoint.slug {
+            do {
+                step.compat = try CompatEndpoint.target(path: endpoint, body: step.body, providers: providers)
+            } catch let error as GatewayError {
+                throw GatewayError.badUniversalRequest("step \(index): \(error.message)")
+            }
+        }
         if let config = members["config"] {
             guard let object = config.objectValue else { throw problem("config", "must be an object") }
             for (key, value) in object {
