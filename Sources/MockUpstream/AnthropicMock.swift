@@ -43,7 +43,7 @@ struct AnthropicMock: MockProvider {
                 MockText.sse(
                     #"{"type":"content_block_start","index":1,"content_block":{"type":"tool_use","id":"toolu_mock","name":\#(tool),"input":{}}}"#,
                     event: "content_block_start"))
-            for piece in [#"{\"city\""#, #": \"Paris\"}"#] {
+            for piece in [#"{"city""#, #": "Paris"}"#] {
                 events.append(
                     MockText.sse(
                         #"{"type":"content_block_delta","index":1,"delta":{"type":"input_json_delta","partial_json":\#(MockText.json(piece))}}"#,
