@@ -11,141 +11,60 @@ enum AnthropicCompat {
 
     // MARK: - OpenAI request → Anthropic request
 
-    /// The Messages API body for an OpenAI chat request (already checked to be an object).
-    static func request(_ openAI: [String: JSONValue], model: String) throws -> JSONValue {
-        guard let messages = openAI["messages"]?.arrayValue else {
-            throw CompatError.field("messages", "is required: an array of chat messages")
-        }
-        var system: [String] = []
-        var turns: [(role: String, blocks: [JSONValue])] = []
-        for (index, message) in messages.enumerated() {
-            let field = "messages[\(index)]"
-            guard let role = message["role"]?.stringValue else { throw CompatError.field("\(field).role", "is required") }
-            let blocks: [JSONValue]
-            let anthropicRole: String
-            switch role {
-            case "system", "developer":
-                guard let text = OpenAIChatFormat.text(of: message["content"]) else {
-                    throw CompatError.field("\(field).content", "must be text for a \(role) message")
-                }
-                system.append(text)
-                continue
-            case "user":
-                anthropicRole = "user"
-                blocks = try contentBlocks(message["content"], field: "\(field).content")
-            case "assistant":
-                anthropicRole = "assistant"
-                var assistant = message["content"].map { $0 == .null ? [] : (try? contentBlocks($0, field: "")) ?? [] } ?? []
-                for (callIndex, call) in (message["tool_calls"]?.arrayValue ?? []).enumerated() {
-                    assistant.append(try toolUse(call, field: "\(field).tool_calls[\(callIndex)]"))
-                }
-                blocks = assistant
-            case "tool":
-                anthropicRole = "user"
-                guard let id = message["tool_call_id"]?.stringValue else {
-                    throw CompatError.field("\(field).tool_call_id", "is required for a tool message")
-                }
-                blocks = [
-                    ["type": "tool_result", "tool_use_id": .string(id), "content": .string(OpenAIChatFormat.text(of: message["content"]) ?? "")]
-                ]
-            default:
-                throw CompatError.field("\(field).role", "'\(role)' is not one of system, developer, user, assistant, tool")
-            }
-            if blocks.isEmpty { continue }
-            // Anthropic wants turns to alternate: consecutive messages of one role become one turn.
-            if let last = turns.last, last.role == anthropicRole {
-                turns[turns.count - 1].blocks += blocks
-            } else {
-                turns.append((anthropicRole, blocks))
+    /// The Messages API body for an OpenAI chat request.
+    static func request(_ chat: OpenAIChatRequest, model: String) -> JSONValue {
+        let turns = chat.messages.map { message -> (role: String, items: [JSONValue]) in
+            switch message {
+            case .user(let parts): ("user", parts.map(block))
+            case .assistant(let parts, let calls):
+                ("assistant", parts.map(block) + calls.map { ["type": "tool_use", "id": .string($0.id), "name": .string($0.name), "input": $0.arguments] })
+            case .tool(let id, let content): ("user", [["type": "tool_result", "tool_use_id": .string(id), "content": .string(content)]])
             }
         }
-
         var body: [String: JSONValue] = [
             "model": .string(model),
-            "messages": .array(turns.map { ["role": .string($0.role), "content": .array($0.blocks)] }),
-            "max_tokens": openAI["max_completion_tokens"] ?? openAI["max_tokens"] ?? .number(Double(defaultMaxTokens)),
+            "messages": .array(
+                OpenAIChatRequest.alternating(turns).map { ["role": .string($0.role), "content": .array($0.items)] }),
+            "max_tokens": chat.maxTokens ?? .number(Double(defaultMaxTokens)),
         ]
-        if !system.isEmpty { body["system"] = .string(system.joined(separator: "\n\n")) }
-        for key in ["temperature", "top_p", "stream"] { if let value = openAI[key], value != .null { body[key] = value } }
-        switch openAI["stop"] {
-        case .string(let stop): body["stop_sequences"] = [.string(stop)]
-        case .array(let stops): body["stop_sequences"] = .array(stops)
-        default: break
+        if !chat.system.isEmpty { body["system"] = .string(chat.system.joined(separator: "\n\n")) }
+        if let value = chat.temperature { body["temperature"] = value }
+        if let value = chat.topP { body["top_p"] = value }
+        if chat.stream { body["stream"] = true }
+        if !chat.stop.isEmpty { body["stop_sequences"] = .array(chat.stop) }
+        if let user = chat.user { body["metadata"] = ["user_id": .string(user)] }
+        if !chat.tools.isEmpty {
+            body["tools"] = .array(
+                chat.tools.map { tool in
+                    var definition: [String: JSONValue] = [
+                        "name": .string(tool.name), "input_schema": tool.parameters ?? ["type": "object", "properties": [:]],
+                    ]
+                    if let description = tool.description { definition["description"] = description }
+                    return .object(definition)
+                })
         }
-        if let user = openAI["user"]?.stringValue { body["metadata"] = ["user_id": .string(user)] }
-        if let tools = openAI["tools"]?.arrayValue, !tools.isEmpty {
-            body["tools"] = .array(try tools.enumerated().map { index, tool in try toolDefinition(tool, field: "tools[\(index)]") })
-        }
-        if let choice = try toolChoice(openAI["tool_choice"], parallel: openAI["parallel_tool_calls"]?.boolValue) {
-            body["tool_choice"] = choice
+        if chat.toolChoice != nil || chat.parallelToolCalls == false {
+            var choice: [String: JSONValue]
+            switch chat.toolChoice ?? .auto {
+            case .auto: choice = ["type": "auto"]
+            case .required: choice = ["type": "any"]
+            case .none: choice = ["type": "none"]
+            case .function(let name): choice = ["type": "tool", "name": .string(name)]
+            }
+            if chat.parallelToolCalls == false { choice["disable_parallel_tool_use"] = true }
+            body["tool_choice"] = .object(choice)
         }
         return .object(body)
     }
 
-    /// A message's content as Anthropic blocks: text, and images from data or web URLs.
-    static func contentBlocks(_ content: JSONValue?, field: String) throws -> [JSONValue] {
-        switch content {
-        case .string(let text): return [["type": "text", "text": .string(text)]]
-        case .array(let parts):
-            return try parts.enumerated().map { index, part in
-                switch part["type"]?.stringValue {
-                case "text": return ["type": "text", "text": part["text"] ?? ""]
-                case "image_url":
-                    guard let url = part["image_url"]?["url"]?.stringValue ?? part["image_url"]?.stringValue else {
-                        throw CompatError.field("\(field)[\(index)].image_url.url", "is required")
-                    }
-                    if let image = DataURL(url) {
-                        return ["type": "image", "source": ["type": "base64", "media_type": .string(image.mediaType), "data": .string(image.data)]]
-                    }
-                    return ["type": "image", "source": ["type": "url", "url": .string(url)]]
-                default:
-                    throw CompatError.field(
-                        "\(field)[\(index)].type", "'\(part["type"]?.stringValue ?? "none")' is not text or image_url")
-                }
-            }
-        case .null, .none: return []
-        default: throw CompatError.field(field, "must be a string or an array of parts")
+    /// A content part as an Anthropic block: text, or an image inline (base64) or by URL.
+    static func block(_ part: OpenAIChatRequest.Part) -> JSONValue {
+        switch part {
+        case .text(let text): ["type": "text", "text": .string(text)]
+        case .image(_, let inline?):
+            ["type": "image", "source": ["type": "base64", "media_type": .string(inline.mediaType), "data": .string(inline.data)]]
+        case .image(let url, nil): ["type": "image", "source": ["type": "url", "url": .string(url)]]
         }
-    }
-
-    static func toolUse(_ call: JSONValue, field: String) throws -> JSONValue {
-        guard let id = call["id"]?.stringValue, let name = call["function"]?["name"]?.stringValue else {
-            throw CompatError.field(field, "needs an id and function.name")
-        }
-        let arguments = call["function"]?["arguments"]?.stringValue ?? "{}"
-        let input = (try? JSONValue(json: Data(arguments.utf8))).flatMap { $0.objectValue != nil ? $0 : nil } ?? [:]
-        return ["type": "tool_use", "id": .string(id), "name": .string(name), "input": input]
-    }
-
-    static func toolDefinition(_ tool: JSONValue, field: String) throws -> JSONValue {
-        guard let function = tool["function"], let name = function["name"]?.stringValue else {
-            throw CompatError.field("\(field).function.name", "is required")
-        }
-        var definition: [String: JSONValue] = [
-            "name": .string(name), "input_schema": function["parameters"] ?? ["type": "object", "properties": [:]],
-        ]
-        if let description = function["description"] { definition["description"] = description }
-        return .object(definition)
-    }
-
-    static func toolChoice(_ choice: JSONValue?, parallel: Bool?) throws -> JSONValue? {
-        var anthropic: [String: JSONValue]
-        switch choice {
-        case .none, .null?: anthropic = ["type": "auto"]
-        case .string("auto"): anthropic = ["type": "auto"]
-        case .string("required"): anthropic = ["type": "any"]
-        case .string("none"): anthropic = ["type": "none"]
-        case .object(let object)?:
-            guard let name = object["function"]?["name"]?.stringValue else {
-                throw CompatError.field("tool_choice.function.name", "is required")
-            }
-            anthropic = ["type": "tool", "name": .string(name)]
-        default:
-            throw CompatError.field("tool_choice", "must be auto, required, none or a function")
-        }
-        guard choice != nil || parallel == false else { return nil }
-        if parallel == false { anthropic["disable_parallel_tool_use"] = true }
-        return .object(anthropic)
     }
 
     // MARK: - Anthropic answer → OpenAI answer
@@ -254,19 +173,5 @@ enum AnthropicCompat {
         func chunk(_ delta: JSONValue, finishReason: String? = nil) -> JSONValue {
             OpenAIChatFormat.chunk(id: id, model: model, created: created, delta: delta, finishReason: finishReason)
         }
-    }
-}
-
-/// A `data:` URL's parts (`data:image/png;base64,iVBOR...`).
-struct DataURL {
-    var mediaType: String
-    var data: String
-
-    init?(_ url: String) {
-        guard url.hasPrefix("data:"), let comma = url.firstIndex(of: ",") else { return nil }
-        let header = url[url.index(url.startIndex, offsetBy: 5)..<comma]
-        guard header.hasSuffix(";base64") else { return nil }
-        mediaType = String(header.dropLast(";base64".count))
-        data = String(url[url.index(after: comma)...])
     }
 }

@@ -75,8 +75,6 @@ public enum CompatEndpoint {
         } catch let error as GatewayError {
             throw CompatError.field("model", error.message)
         }
-        let stream = request["stream"]?.boolValue == true
-        let includeUsage = request["stream_options"]?["include_usage"]?.boolValue == true
         var target = Target(provider: provider, path: "", body: body)
 
         if let prefix = openAICompatible[slug] ?? (slug.hasPrefix("custom-") ? "v1/" : nil) {
@@ -88,8 +86,10 @@ public enum CompatEndpoint {
         }
         switch (slug, endpoint) {
         case ("anthropic", "chat/completions"):
+            let chat = try OpenAIChatRequest(request)
+            let (stream, includeUsage) = (chat.stream, chat.includeUsage)
             target.path = "v1/messages"
-            target.body = ByteBuffer(bytes: try AnthropicCompat.request(request, model: model).jsonData())
+            target.body = ByteBuffer(bytes: AnthropicCompat.request(chat, model: model).jsonData())
             target.credentialHeader = "x-api-key"
             target.needsAnthropicVersion = true
             target.translator =
@@ -97,9 +97,11 @@ public enum CompatEndpoint {
                 ? EventStreamTranslator(events: AnthropicCompat.Events(model: model, includeUsage: includeUsage))
                 : WholeAnswerTranslator { AnthropicCompat.completion($0, requestedModel: model) }
         case ("google-ai-studio", "chat/completions"):
+            let chat = try OpenAIChatRequest(request)
+            let (stream, includeUsage) = (chat.stream, chat.includeUsage)
             target.path = "v1beta/models/\(model):" + (stream ? "streamGenerateContent" : "generateContent")
             target.query = stream ? "alt=sse" : nil
-            target.body = ByteBuffer(bytes: try GoogleCompat.request(request).jsonData())
+            target.body = ByteBuffer(bytes: GoogleCompat.request(chat).jsonData())
             target.credentialHeader = "x-goog-api-key"
             target.translator =
                 stream

@@ -7,130 +7,59 @@ enum GoogleCompat {
     // MARK: - OpenAI request → Google request
 
     /// The `generateContent` body for an OpenAI chat request.
-    static func request(_ openAI: [String: JSONValue]) throws -> JSONValue {
-        guard let messages = openAI["messages"]?.arrayValue else {
-            throw CompatError.field("messages", "is required: an array of chat messages")
-        }
-        var system: [String] = []
-        var contents: [(role: String, parts: [JSONValue])] = []
-        var toolNames: [String: String] = [:]  // tool call id → function name, for tool results
-        for (index, message) in messages.enumerated() {
-            let field = "messages[\(index)]"
-            guard let role = message["role"]?.stringValue else { throw CompatError.field("\(field).role", "is required") }
-            let googleRole: String
-            var parts: [JSONValue] = []
-            switch role {
-            case "system", "developer":
-                guard let text = OpenAIChatFormat.text(of: message["content"]) else {
-                    throw CompatError.field("\(field).content", "must be text for a \(role) message")
-                }
-                system.append(text)
-                continue
-            case "user":
-                googleRole = "user"
-                parts = try self.parts(message["content"], field: "\(field).content")
-            case "assistant":
-                googleRole = "model"
-                if let content = message["content"], content != .null {
-                    parts = try self.parts(content, field: "\(field).content")
-                }
-                for (callIndex, call) in (message["tool_calls"]?.arrayValue ?? []).enumerated() {
-                    guard let name = call["function"]?["name"]?.stringValue else {
-                        throw CompatError.field("\(field).tool_calls[\(callIndex)].function.name", "is required")
-                    }
-                    if let id = call["id"]?.stringValue { toolNames[id] = name }
-                    let arguments = call["function"]?["arguments"]?.stringValue ?? "{}"
-                    parts.append(["functionCall": ["name": .string(name), "args": (try? JSONValue(json: Data(arguments.utf8))) ?? [:]]])
-                }
-            case "tool":
-                googleRole = "user"
-                guard let id = message["tool_call_id"]?.stringValue else {
-                    throw CompatError.field("\(field).tool_call_id", "is required for a tool message")
-                }
-                let text = OpenAIChatFormat.text(of: message["content"]) ?? ""
+    static func request(_ chat: OpenAIChatRequest) -> JSONValue {
+        var toolNames: [String: String] = [:]  // tool call id → function name, which Google's results carry
+        let turns = chat.messages.map { message -> (role: String, items: [JSONValue]) in
+            switch message {
+            case .user(let parts): return ("user", parts.map(part))
+            case .assistant(let parts, let calls):
+                for call in calls { toolNames[call.id] = call.name }
+                return ("model", parts.map(part) + calls.map { ["functionCall": ["name": .string($0.name), "args": $0.arguments]] })
+            case .tool(let id, let content):
                 // Google wants the result as an object: a JSON object as it is, anything else wrapped.
-                let parsed = try? JSONValue(json: Data(text.utf8))
-                let response: JSONValue = parsed?.objectValue != nil ? parsed! : ["content": .string(text)]
-                parts = [["functionResponse": ["name": .string(toolNames[id] ?? id), "response": response]]]
-            default:
-                throw CompatError.field("\(field).role", "'\(role)' is not one of system, developer, user, assistant, tool")
-            }
-            if parts.isEmpty { continue }
-            if let last = contents.last, last.role == googleRole {
-                contents[contents.count - 1].parts += parts
-            } else {
-                contents.append((googleRole, parts))
+                let parsed = (try? JSONValue(json: Data(content.utf8))).flatMap { $0.objectValue != nil ? $0 : nil }
+                let response = parsed ?? ["content": .string(content)]
+                return ("user", [["functionResponse": ["name": .string(toolNames[id] ?? id), "response": response]]])
             }
         }
-
         var body: [String: JSONValue] = [
-            "contents": .array(contents.map { ["role": .string($0.role), "parts": .array($0.parts)] })
+            "contents": .array(
+                OpenAIChatRequest.alternating(turns).map { ["role": .string($0.role), "parts": .array($0.items)] })
         ]
-        if !system.isEmpty { body["systemInstruction"] = ["parts": [["text": .string(system.joined(separator: "\n\n"))]]] }
+        if !chat.system.isEmpty { body["systemInstruction"] = ["parts": [["text": .string(chat.system.joined(separator: "\n\n"))]]] }
         var generation: [String: JSONValue] = [:]
-        if let maxTokens = openAI["max_completion_tokens"] ?? openAI["max_tokens"], maxTokens != .null {
-            generation["maxOutputTokens"] = maxTokens
-        }
-        if let value = openAI["temperature"], value != .null { generation["temperature"] = value }
-        if let value = openAI["top_p"], value != .null { generation["topP"] = value }
-        switch openAI["stop"] {
-        case .string(let stop): generation["stopSequences"] = [.string(stop)]
-        case .array(let stops): generation["stopSequences"] = .array(stops)
-        default: break
-        }
-        if openAI["response_format"]?["type"]?.stringValue == "json_object" { generation["responseMimeType"] = "application/json" }
+        if let value = chat.maxTokens { generation["maxOutputTokens"] = value }
+        if let value = chat.temperature { generation["temperature"] = value }
+        if let value = chat.topP { generation["topP"] = value }
+        if !chat.stop.isEmpty { generation["stopSequences"] = .array(chat.stop) }
+        if chat.wantsJSON { generation["responseMimeType"] = "application/json" }
         if !generation.isEmpty { body["generationConfig"] = .object(generation) }
-        if let tools = openAI["tools"]?.arrayValue, !tools.isEmpty {
-            let declarations = try tools.enumerated().map { index, tool -> JSONValue in
-                guard let function = tool["function"], let name = function["name"]?.stringValue else {
-                    throw CompatError.field("tools[\(index)].function.name", "is required")
-                }
-                var declaration: [String: JSONValue] = ["name": .string(name)]
-                if let description = function["description"] { declaration["description"] = description }
-                if let parameters = function["parameters"] { declaration["parameters"] = parameters }
+        if !chat.tools.isEmpty {
+            let declarations = chat.tools.map { tool -> JSONValue in
+                var declaration: [String: JSONValue] = ["name": .string(tool.name)]
+                if let description = tool.description { declaration["description"] = description }
+                if let parameters = tool.parameters { declaration["parameters"] = parameters }
                 return .object(declaration)
             }
             body["tools"] = [["functionDeclarations": .array(declarations)]]
         }
-        switch openAI["tool_choice"] {
-        case .none, .null?: break
-        case .string("auto"): body["toolConfig"] = ["functionCallingConfig": ["mode": "AUTO"]]
-        case .string("required"): body["toolConfig"] = ["functionCallingConfig": ["mode": "ANY"]]
-        case .string("none"): body["toolConfig"] = ["functionCallingConfig": ["mode": "NONE"]]
-        case .object(let object)?:
-            guard let name = object["function"]?["name"]?.stringValue else {
-                throw CompatError.field("tool_choice.function.name", "is required")
-            }
+        switch chat.toolChoice {
+        case nil: break
+        case .auto?: body["toolConfig"] = ["functionCallingConfig": ["mode": "AUTO"]]
+        case .required?: body["toolConfig"] = ["functionCallingConfig": ["mode": "ANY"]]
+        case .none?: body["toolConfig"] = ["functionCallingConfig": ["mode": "NONE"]]
+        case .function(let name)?:
             body["toolConfig"] = ["functionCallingConfig": ["mode": "ANY", "allowedFunctionNames": [.string(name)]]]
-        default:
-            throw CompatError.field("tool_choice", "must be auto, required, none or a function")
         }
         return .object(body)
     }
 
-    /// A message's content as Google parts: text, and images inline (data URLs) or by URI.
-    static func parts(_ content: JSONValue?, field: String) throws -> [JSONValue] {
-        switch content {
-        case .string(let text): return [["text": .string(text)]]
-        case .array(let items):
-            return try items.enumerated().map { index, part in
-                switch part["type"]?.stringValue {
-                case "text": return ["text": part["text"] ?? ""]
-                case "image_url":
-                    guard let url = part["image_url"]?["url"]?.stringValue ?? part["image_url"]?.stringValue else {
-                        throw CompatError.field("\(field)[\(index)].image_url.url", "is required")
-                    }
-                    if let image = DataURL(url) {
-                        return ["inlineData": ["mimeType": .string(image.mediaType), "data": .string(image.data)]]
-                    }
-                    return ["fileData": ["mimeType": .string(mediaType(ofURL: url)), "fileUri": .string(url)]]
-                default:
-                    throw CompatError.field(
-                        "\(field)[\(index)].type", "'\(part["type"]?.stringValue ?? "none")' is not text or image_url")
-                }
-            }
-        case .null, .none: return []
-        default: throw CompatError.field(field, "must be a string or an array of parts")
+    /// A content part as a Google part: text, or an image inline (base64) or by URI.
+    static func part(_ part: OpenAIChatRequest.Part) -> JSONValue {
+        switch part {
+        case .text(let text): ["text": .string(text)]
+        case .image(_, let inline?): ["inlineData": ["mimeType": .string(inline.mediaType), "data": .string(inline.data)]]
+        case .image(let url, nil): ["fileData": ["mimeType": .string(mediaType(ofURL: url)), "fileUri": .string(url)]]
         }
     }
 

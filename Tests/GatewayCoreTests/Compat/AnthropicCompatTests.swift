@@ -9,7 +9,7 @@ struct AnthropicCompatTests {
     @Test("a request with system prompts, turns, images, tools and tool results")
     func request() throws {
         let openAI = try #require(CompatFixtures.richOpenAIRequest.objectValue)
-        let body = try AnthropicCompat.request(openAI, model: "claude-sonnet-4-5")
+        let body = AnthropicCompat.request(try OpenAIChatRequest(openAI), model: "claude-sonnet-4-5")
         #expect(body["model"] == "claude-sonnet-4-5")
         #expect(body["system"] == "You are terse.\n\nAnswer in French.")
         #expect(body["max_tokens"] == .number(Double(AnthropicCompat.defaultMaxTokens)))
@@ -41,11 +41,11 @@ struct AnthropicCompatTests {
 
     @Test("max_tokens and max_completion_tokens are kept; a named tool choice and parallel_tool_calls false")
     func maxTokensAndToolChoice() throws {
-        let body = try AnthropicCompat.request(
-            [
+        let body = AnthropicCompat.request(
+            try OpenAIChatRequest([
                 "messages": [["role": "user", "content": "hi"]], "max_completion_tokens": 77,
                 "tool_choice": ["type": "function", "function": ["name": "f"]], "parallel_tool_calls": false,
-            ], model: "m")
+            ]), model: "m")
         #expect(body["max_tokens"] == 77)
         #expect(body["tool_choice"] == ["type": "tool", "name": "f", "disable_parallel_tool_use": true])
         #expect(body["stream"] == nil && body["system"] == nil)
@@ -55,7 +55,7 @@ struct AnthropicCompatTests {
     func badRequests() {
         func message(_ request: JSONValue) -> String? {
             do {
-                _ = try AnthropicCompat.request(request.objectValue ?? [:], model: "m")
+                _ = try OpenAIChatRequest(request.objectValue ?? [:])
                 return nil
             } catch let error as GatewayError {
                 #expect(error.httpStatus == 400 && error.code == 2015)

@@ -8,7 +8,7 @@ import Testing
 struct GoogleCompatTests {
     @Test("a request with system prompts, turns, images, tools and tool results")
     func request() throws {
-        let body = try GoogleCompat.request(try #require(CompatFixtures.richOpenAIRequest.objectValue))
+        let body = GoogleCompat.request(try OpenAIChatRequest(try #require(CompatFixtures.richOpenAIRequest.objectValue)))
         #expect(body["systemInstruction"] == ["parts": [["text": "You are terse.\n\nAnswer in French."]]])
         #expect(body["generationConfig"] == ["temperature": 0.2, "topP": 0.9, "stopSequences": ["END"]])
         #expect(body["toolConfig"] == ["functionCallingConfig": ["mode": "ANY"]])
@@ -38,14 +38,14 @@ struct GoogleCompatTests {
 
     @Test("max tokens, JSON mode, a named tool; a tool result that is not JSON is wrapped")
     func options() throws {
-        let body = try GoogleCompat.request([
+        let body = GoogleCompat.request(try OpenAIChatRequest([
             "messages": [
                 ["role": "assistant", "tool_calls": [["id": "c9", "function": ["name": "lookup", "arguments": "{}"]]]],
                 ["role": "tool", "tool_call_id": "c9", "content": "plain text"],
             ],
             "max_tokens": 50, "response_format": ["type": "json_object"],
             "tool_choice": ["type": "function", "function": ["name": "lookup"]],
-        ])
+        ]))
         #expect(body["generationConfig"] == ["maxOutputTokens": 50, "responseMimeType": "application/json"])
         #expect(body["toolConfig"] == ["functionCallingConfig": ["mode": "ANY", "allowedFunctionNames": ["lookup"]]])
         #expect(
