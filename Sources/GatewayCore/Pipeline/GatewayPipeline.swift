@@ -85,20 +85,20 @@ public struct GatewayPipeline: Sendable {
 
         // 5. What to call: the provider the URL names or, on `/compat`, the one the body's
         //    model names, in that provider's own format.
-        var call: Upstream
+        let timeoutMs = directives.requestTimeoutMs ?? configuration.requestTimeoutMs
+        let call: Upstream
         do {
             if route.provider == CompatEndpoint.slug {
                 let target = try CompatEndpoint.target(path: route.providerPath, body: body, providers: providers)
-                call = Upstream(compat: target, method: request.method, headers: request.headers, timeoutMs: 0)
+                call = Upstream(compat: target, method: request.method, headers: request.headers, timeoutMs: timeoutMs)
             } else {
                 call = Upstream(
                     provider: try providers.provider(route.provider), path: route.providerPath, query: request.query,
-                    method: request.method, headers: request.headers, body: body, timeoutMs: 0)
+                    method: request.method, headers: request.headers, body: body, timeoutMs: timeoutMs)
             }
         } catch {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
-        call.timeoutMs = directives.requestTimeoutMs ?? configuration.requestTimeoutMs
 
         // 6. Send it upstream, retrying as the request or the gateway asks, and relay the answer.
         let policy = RetryPolicy(sources: [directives.retrySettings, gateway.retrySettings])
