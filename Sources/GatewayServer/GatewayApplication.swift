@@ -38,7 +38,9 @@ public enum GatewayApplication {
 
         let registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
-        let writer = LogWriter(store: store, settings: configuration.logQueue, metrics: metrics, logger: logger)
+        let prices = try PriceTable.shipped().overriding(configuration.prices)
+        let writer = LogWriter(
+            store: store, settings: configuration.logQueue, metrics: metrics, logger: logger, prices: prices)
         let upstream = UpstreamClient(connectionsPerHost: configuration.upstreamConnectionsPerHost)
         let providers = try ProviderTable(
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID)

@@ -44,10 +44,15 @@ public final class LogWriter: LogSink, Service {
     private let settings: LogQueueSettings
     private let metrics: GatewayMetrics
     private let logger: Logger
+    private let prices: PriceTable
 
-    /// A writer into `store`, queueing as `settings` say.
-    public init(store: any LogBatchStore, settings: LogQueueSettings, metrics: GatewayMetrics, logger: Logger) {
+    /// A writer into `store`, queueing as `settings` say, pricing logs with `prices`.
+    public init(
+        store: any LogBatchStore, settings: LogQueueSettings, metrics: GatewayMetrics, logger: Logger,
+        prices: PriceTable = .empty
+    ) {
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.prices = prices
         self.store = store
         self.settings = settings
         self.metrics = metrics
@@ -180,7 +185,7 @@ public final class LogWriter: LogSink, Service {
     }
 
     private func attemptWrite(_ batch: [LogRecord]) async {
-        let stored = batch.map { $0.finalized() }
+        let stored = batch.map { $0.finalized(prices: prices) }
         var delay = Duration.milliseconds(100)
         var failures = 0
         while true {

@@ -38,6 +38,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var logQueue = LogQueueSettings()
     public var providers: [String: ProviderOverride] = [:]
     public var gateways: [String: GatewaySettings] = [:]
+    /// Prices over the shipped table, keyed `provider/model`, in USD per million tokens.
+    public var prices: [String: ModelPrice] = [:]
 
     public init() {}
 
@@ -149,6 +151,7 @@ extension GatewayConfiguration: Decodable {
         case requestTimeoutMs = "request_timeout_ms"
         case upstreamConnectionsPerHost = "upstream_connections_per_host"
         case logQueue = "log_queue"
+        case prices
     }
 
     private struct Listen: Decodable {
@@ -177,6 +180,7 @@ extension GatewayConfiguration: Decodable {
             try container.decodeIfPresent(Int.self, forKey: .upstreamConnectionsPerHost) ?? upstreamConnectionsPerHost
         logQueue = try container.decodeIfPresent(LogQueueSettings.self, forKey: .logQueue) ?? logQueue
         providers = try container.decodeIfPresent([String: ProviderOverride].self, forKey: .providers) ?? [:]
+        prices = try container.decodeIfPresent([String: ModelPrice].self, forKey: .prices) ?? [:]
         // Gateways are checked by the same rules as the management API's bodies.
         let decodedGateways = try container.decodeIfPresent([String: JSONValue].self, forKey: .gateways) ?? [:]
         for (id, value) in decodedGateways {

@@ -29,6 +29,8 @@ public struct RequestDirectives: Sendable, Equatable {
     public var backoff: String?
     /// `cf-aig-byok-alias`.
     public var byokAlias: String?
+    /// `cf-aig-custom-cost`: the caller's price, which replaces the price table's.
+    public var customCost: CustomCost?
 
     /// No directives.
     public init() {}
@@ -62,6 +64,9 @@ public struct RequestDirectives: Sendable, Equatable {
             }
             self.backoff = backoff
         }
+        if let cost = headers[Self.name(GatewayHeader.customCost)] {
+            customCost = try CustomCost.parse(cost, header: GatewayHeader.customCost)
+        }
         if let alias = headers[Self.name(GatewayHeader.byokAlias)] {
             guard !alias.isEmpty else { throw GatewayError.badHeader(GatewayHeader.byokAlias, "must not be empty") }
             byokAlias = alias
@@ -74,7 +79,7 @@ public struct RequestDirectives: Sendable, Equatable {
             GatewayHeader.collectLog, GatewayHeader.collectLogPayload, GatewayHeader.metadata, GatewayHeader.eventID,
             GatewayHeader.requestTimeout, GatewayHeader.cacheTTL, GatewayHeader.legacyCacheTTL,
             GatewayHeader.skipCache, GatewayHeader.legacySkipCache, GatewayHeader.cacheKey, GatewayHeader.maxAttempts,
-            GatewayHeader.retryDelay, GatewayHeader.backoff, GatewayHeader.byokAlias,
+            GatewayHeader.retryDelay, GatewayHeader.backoff, GatewayHeader.byokAlias, GatewayHeader.customCost,
         ].map { ($0, HTTPField.Name($0)!) })
 
     private static func name(_ text: String) -> HTTPField.Name {

@@ -34,6 +34,8 @@ public struct LogRecord: Sendable {
     public var routing: any ProviderRouting = AppendPathRouting()
     /// What went wrong, when something did.
     public var error: String?
+    /// `cf-aig-custom-cost`, which replaces the price table's cost.
+    public var customCost: CustomCost?
 
     /// A record for a request just arrived.
     public init(id: String, gatewayID: String, provider: String, path: String, createdAt: Date, captureCap: Int) {
@@ -48,8 +50,9 @@ public struct LogRecord: Sendable {
     /// The bytes of a head: the first 2 KiB of a body.
     public static let headLength = 2048
 
-    /// The stored form: every field of the log derived, bodies capped.
-    public func finalized() -> StoredLog {
+    /// The stored form: every field of the log derived, bodies capped, the cost from the
+    /// caller's custom cost or else `prices`.
+    public func finalized(prices: PriceTable = .empty) -> StoredLog {
         let requestBytes = Array(requestBody.readableBytesView)
         let responseBytes = response.scannableBytes
         let usage = UsageExtractor.usage(
@@ -57,6 +60,8 @@ public struct LogRecord: Sendable {
         let model = routing.model(fromPath: path) ?? UsageExtractor.model(inRequestBody: requestBytes) ?? ""
         let modelType = routing.modelType(fromPath: path)
         let isStream = UsageExtractor.isStream(body: Array(response.head.readableBytesView.prefix(16)), contentType: responseContentType)
+
+        let cost = customCost.map { $0.cost(of: usage) } ?? prices.cost(provider: provider, model: model, usage: usage)
 
         let cap = response.cap
         let storedRequest = storePayload ? Array(requestBytes.prefix(cap)) : nil
@@ -67,8 +72,8 @@ public struct LogRecord: Sendable {
             duration: durationMs, requestType: response.totalBytes == 0 ? nil : (isStream ? "stream" : "json"),
             requestContentType: requestContentType, statusCode: statusCode,
             responseContentType: responseContentType, success: success, cached: cached,
-            tokensIn: usage.totalInput, tokensOut: usage.output, metadata: metadata, step: step, cost: nil,
-            customCost: nil, requestSize: requestBody.readableBytes,
+            tokensIn: usage.totalInput, tokensOut: usage.output, metadata: metadata, step: step, cost: cost,
+            customCost: customCost != nil, requestSize: requestBody.readableBytes,
             requestHead: storePayload ? Self.head(requestBytes) : nil,
             requestHeadComplete: storePayload && requestBytes.count <= Self.headLength,
             responseSize: response.totalBytes,

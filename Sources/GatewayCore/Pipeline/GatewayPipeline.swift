@@ -73,6 +73,7 @@ public struct GatewayPipeline: Sendable {
         draft.metadata = directives.metadata
         draft.eventID = directives.eventID
         draft.storePayload = directives.collectLogPayload != false
+        draft.customCost = directives.customCost
         let log = gateway.collectLogs && directives.collectLog != false ? PendingLog(draft, sink: logs) : nil
 
         // 4. The body, collected up to the cap (it is replayed on retries and logged).
@@ -138,6 +139,7 @@ public struct GatewayPipeline: Sendable {
             draft.metadata = directives.metadata
             draft.eventID = directives.eventID
             draft.storePayload = directives.collectLogPayload != false
+            draft.customCost = directives.customCost
             let log = gateway.collectLogs && directives.collectLog != false ? PendingLog(draft, sink: logs) : nil
             var headers = request.headers
             headers[.contentType] = "application/json"
