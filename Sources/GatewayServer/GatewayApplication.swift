@@ -45,9 +45,15 @@ public enum GatewayApplication {
         let providers = try ProviderTable(
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
         let gateways = try await loadGateways(configuration: configuration, store: store)
+        let features = GatewayFeatures(
+            rateLimiter: RateLimiter(),
+            runTokens: RunTokens(try await store.runTokens()),
+            providerKeys: ProviderKeys(
+                try await store.providerKeys(), cipher: try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))),
+            cache: ResponseCache(maxBytes: configuration.cache.maxBytes, maxEntryBytes: configuration.cache.maxEntryBytes))
         let pipeline = GatewayPipeline(
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
-            metrics: metrics, retryClock: retryClock)
+            metrics: metrics, features: features, retryClock: retryClock)
 
         // The port actually bound (it differs from the configured one when that is 0).
         let boundPort = Mutex<Int?>(nil)
@@ -62,10 +68,11 @@ public enum GatewayApplication {
         ProviderRoute(pipeline: pipeline).register(on: router)
         ManagementAPI(
             configuration: configuration,
-            gateways: GatewayEndpoints(directory: gateways, store: store, writer: writer),
+            gateways: GatewayEndpoints(directory: gateways, store: store, writer: writer, features: features),
             logs: LogEndpoints(
                 directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration,
-                publicURL: publicURL)
+                publicURL: publicURL),
+            credentials: CredentialEndpoints(directory: gateways, store: store, features: features, providers: providers)
         ).register(on: router)
 
         // Shutdown runs in reverse order: the server stops taking requests and finishes
@@ -76,6 +83,7 @@ public enum GatewayApplication {
             writer,
             GatewayPersistence(directory: gateways, store: store, logger: logger),
             ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
+            ResponseCache.Eviction(cache: features.cache, interval: .milliseconds(configuration.cache.evictionIntervalMs)),
         ]
         let application = Application(
             router: router,

@@ -39,7 +39,7 @@ struct ProviderRoute: Sendable {
         switch answer.body {
         case .buffer(let buffer):
             return Response(status: status, headers: answer.headers, body: ResponseBody(byteBuffer: buffer))
-        case .relay(let relay):
+        case .stream(let relay):
             return Response(
                 status: status, headers: answer.headers,
                 body: ResponseBody(contentLength: relay.contentLength) { writer in

@@ -59,5 +59,21 @@ public protocol GatewayRecordStore: Sendable {
     func deleteGateway(id: String) async throws -> Bool
 }
 
-/// A store of both logs and gateways: what a running gateway needs.
-public typealias DataStore = LogStore & GatewayRecordStore
+/// Where run tokens (as digests) and provider keys (sealed) live. Neither holds a secret in clear.
+public protocol CredentialStore: Sendable {
+    /// Every run token of every gateway.
+    func runTokens() async throws -> [RunToken]
+    /// Stores a new run token.
+    func saveRunToken(_ token: RunToken) async throws
+    /// Revokes a run token; false when the gateway has no such token.
+    func deleteRunToken(id: String, gatewayID: String) async throws -> Bool
+    /// Every stored provider key of every gateway.
+    func providerKeys() async throws -> [StoredProviderKey]
+    /// Stores a new provider key.
+    func saveProviderKey(_ key: StoredProviderKey) async throws
+    /// Deletes a provider key; false when the gateway has no such key.
+    func deleteProviderKey(id: String, gatewayID: String) async throws -> Bool
+}
+
+/// A store of logs, gateways and credentials: what a running gateway needs.
+public typealias DataStore = LogStore & GatewayRecordStore & CredentialStore

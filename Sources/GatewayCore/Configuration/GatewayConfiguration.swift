@@ -40,6 +40,10 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var gateways: [String: GatewaySettings] = [:]
     /// Prices over the shipped table, keyed `provider/model`, in USD per million tokens.
     public var prices: [String: ModelPrice] = [:]
+    /// The key that seals stored provider keys (BYOK); without one, none can be stored.
+    public var masterKey: String?
+    /// How much the response cache may hold.
+    public var cache = CacheSettings()
 
     public init() {}
 
@@ -82,6 +86,7 @@ public struct GatewayConfiguration: Sendable, Equatable {
         if let value = environment["AIGW_ACCOUNT_ID"], !value.isEmpty { accountID = value }
         if let value = environment["AIGW_PUBLIC_URL"], !value.isEmpty { publicURL = value }
         if let value = environment["AIGW_ADMIN_TOKEN"], !value.isEmpty { adminToken = value }
+        if let value = environment["AIGW_MASTER_KEY"], !value.isEmpty { masterKey = value }
         if let value = environment["AIGW_DATABASE"], !value.isEmpty { database = value }
         if let value = environment["AIGW_HOST"], !value.isEmpty { host = value }
         if let value = environment["AIGW_PORT"], !value.isEmpty {
@@ -101,6 +106,10 @@ public struct GatewayConfiguration: Sendable, Equatable {
         guard upstreamConnectionsPerHost > 0 else {
             throw ConfigurationError("upstream_connections_per_host must be positive")
         }
+        guard cache.maxBytes >= 0, cache.maxEntryBytes >= 0, cache.evictionIntervalMs > 0 else {
+            throw ConfigurationError("cache: max_bytes and max_entry_bytes must not be negative, eviction_interval_ms must be positive")
+        }
+        if let masterKey { _ = try ProviderKeyCipher(masterKey: masterKey) }
         guard logQueue.capacity > 0, logQueue.batchSize > 0, logQueue.flushIntervalMs > 0 else {
             throw ConfigurationError("log_queue: capacity, batch_size and flush_interval_ms must be positive")
         }
@@ -109,6 +118,32 @@ public struct GatewayConfiguration: Sendable, Equatable {
                 throw ConfigurationError("gateways: \(error.message)")
             }
         }
+    }
+}
+
+/// How much the response cache holds (SPEC section 7).
+public struct CacheSettings: Sendable, Equatable, Decodable {
+    /// The most bytes of answers kept; past it the least recently used go.
+    public var maxBytes = 256 * 1024 * 1024
+    /// The largest single answer kept (larger ones are served, not kept).
+    public var maxEntryBytes = 10 * 1024 * 1024
+    /// How often expired entries are swept.
+    public var evictionIntervalMs = 1000
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey {
+        case maxBytes = "max_bytes"
+        case maxEntryBytes = "max_entry_bytes"
+        case evictionIntervalMs = "eviction_interval_ms"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try ConfigurationKeys.rejectUnknown(in: decoder, known: ["max_bytes", "max_entry_bytes", "eviction_interval_ms"])
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        maxBytes = try container.decodeIfPresent(Int.self, forKey: .maxBytes) ?? maxBytes
+        maxEntryBytes = try container.decodeIfPresent(Int.self, forKey: .maxEntryBytes) ?? maxEntryBytes
+        evictionIntervalMs = try container.decodeIfPresent(Int.self, forKey: .evictionIntervalMs) ?? evictionIntervalMs
     }
 }
 
@@ -151,7 +186,8 @@ extension GatewayConfiguration: Decodable {
         case requestTimeoutMs = "request_timeout_ms"
         case upstreamConnectionsPerHost = "upstream_connections_per_host"
         case logQueue = "log_queue"
-        case prices
+        case prices, cache
+        case masterKey = "master_key"
     }
 
     private struct Listen: Decodable {
@@ -181,6 +217,8 @@ extension GatewayConfiguration: Decodable {
         logQueue = try container.decodeIfPresent(LogQueueSettings.self, forKey: .logQueue) ?? logQueue
         providers = try container.decodeIfPresent([String: ProviderOverride].self, forKey: .providers) ?? [:]
         prices = try container.decodeIfPresent([String: ModelPrice].self, forKey: .prices) ?? [:]
+        masterKey = try container.decodeIfPresent(String.self, forKey: .masterKey)
+        cache = try container.decodeIfPresent(CacheSettings.self, forKey: .cache) ?? cache
         // Gateways are checked by the same rules as the management API's bodies.
         let decodedGateways = try container.decodeIfPresent([String: JSONValue].self, forKey: .gateways) ?? [:]
         for (id, value) in decodedGateways {

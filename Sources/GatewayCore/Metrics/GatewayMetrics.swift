@@ -52,4 +52,9 @@ public struct GatewayMetrics: Sendable {
 
     /// Batches the store refused (they are retried).
     public func logWriteFailed() { writeFailures.increment() }
+
+    /// A cache lookup: a hit (from an entry or an identical request in flight) or a miss.
+    public func cacheLookup(hit: Bool) {
+        Counter(label: hit ? "aigw_cache_hits_total" : "aigw_cache_misses_total", dimensions: [], factory: factory).increment()
+    }
 }

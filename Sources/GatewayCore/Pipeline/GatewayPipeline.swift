@@ -15,15 +15,17 @@ public struct GatewayPipeline: Sendable {
     let upstream: UpstreamClient
     let logs: any LogSink
     let metrics: GatewayMetrics
+    let features: GatewayFeatures
     let retryClock: any RetryClock
 
     /// A pipeline over the given parts. `retryClock` waits between attempts (tests inject
     /// one that records the waits instead of sleeping).
     public init(
         configuration: GatewayConfiguration, providers: ProviderTable, gateways: GatewayDirectory,
-        upstream: UpstreamClient, logs: any LogSink, metrics: GatewayMetrics,
+        upstream: UpstreamClient, logs: any LogSink, metrics: GatewayMetrics, features: GatewayFeatures,
         retryClock: any RetryClock = SystemRetryClock()
     ) {
+        self.features = features
         self.configuration = configuration
         self.providers = providers
         self.gateways = gateways
@@ -61,7 +63,13 @@ public struct GatewayPipeline: Sendable {
             path: route.providerPath, createdAt: createdAt, captureCap: configuration.logBodyCapBytes)
         draft.requestContentType = request.headers[.contentType]
 
-        // 3. What the request asks of the gateway (cf-aig-* headers). A request whose headers
+        // 3. Authentication and the rate limit: refused requests are logged, and reach no provider.
+        if let refusal = authenticate(request, gateway: gateway) ?? rateLimit(gateway) {
+            let log = gateway.collectLogs ? PendingLog(draft, sink: logs) : nil
+            return errorResponse(refusal, log: log, started: started, provider: route.provider)
+        }
+
+        // 4. What the request asks of the gateway (cf-aig-* headers). A request whose headers
         //    cannot be read is logged with its error.
         let directives: RequestDirectives
         do {
@@ -76,7 +84,7 @@ public struct GatewayPipeline: Sendable {
         draft.customCost = directives.customCost
         let log = gateway.collectLogs && directives.collectLog != false ? PendingLog(draft, sink: logs) : nil
 
-        // 4. The body, collected up to the cap (it is replayed on retries and logged).
+        // 5. The body, collected up to the cap (it is replayed on retries and logged).
         let body: ByteBuffer
         do {
             body = try await collectBody(request)
@@ -84,10 +92,11 @@ public struct GatewayPipeline: Sendable {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
 
-        // 5. What to call: the provider the URL names or, on `/compat`, the one the body's
-        //    model names, in that provider's own format.
+        // 6. What to call: the provider the URL names or, on `/compat`, the one the body's
+        //    model names, in that provider's own format; with the gateway's stored key when
+        //    the request brings none.
         let timeoutMs = directives.requestTimeoutMs ?? configuration.requestTimeoutMs
-        let call: Upstream
+        var call: Upstream
         do {
             if route.provider == CompatEndpoint.slug {
                 let target = try CompatEndpoint.target(path: route.providerPath, body: body, providers: providers)
@@ -97,18 +106,32 @@ public struct GatewayPipeline: Sendable {
                     provider: try providers.provider(route.provider), path: route.providerPath, query: request.query,
                     method: request.method, headers: request.headers, body: body, timeoutMs: timeoutMs)
             }
+            call = try withStoredKey(call, gateway: gateway, alias: directives.byokAlias)
         } catch {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
 
-        // 6. Send it upstream, retrying as the request or the gateway asks, and relay the answer.
+        // 7. The cache: a hit, or an identical request already in flight, is answered
+        //    without the provider; a miss leads, recording its answer for the others.
+        let cacheDecision = await consultCache(call, gateway: gateway, directives: directives, log: log)
+        if case .answered(let answer) = cacheDecision { return answer }
+        if case .miss(let recorder) = cacheDecision { call.recorder = recorder }
+
+        // 8. Send it upstream, retrying as the request or the gateway asks, and relay the answer.
         let policy = RetryPolicy(sources: [directives.retrySettings, gateway.retrySettings])
         let (attempt, lastLog) = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
+        var answer: GatewayResponse
         switch attempt {
-        case .answered(let response): return response
+        case .answered(let response): answer = response
         case .failed(let error):
-            return errorResponse(error, log: lastLog, started: started, provider: route.provider, eventID: directives.eventID)
+            answer = errorResponse(error, log: lastLog, started: started, provider: route.provider, eventID: directives.eventID)
         }
+        if case .miss = cacheDecision {
+            answer.headers[Self.cacheStatusHeader] = "MISS"
+            // Only a 2xx answer is recorded (by its relay); anything else frees the followers.
+            if !(200..<300).contains(answer.status) { call.recorder?.fail() }
+        }
+        return answer
     }
 
     /// Answers a Universal request, `POST /v1/{account}/{gateway}` (SPEC section 3): the steps
@@ -124,6 +147,7 @@ public struct GatewayPipeline: Sendable {
         let steps: [UniversalStep]
         do {
             gateway = try gateways.resolve(gatewayID)
+            if let refusal = authenticate(request, gateway: gateway) ?? rateLimit(gateway) { throw refusal }
             directives = try RequestDirectives(headers: request.headers)
             steps = try UniversalStep.parse(try await collectBody(request), providers: providers)
         } catch {
@@ -158,7 +182,7 @@ public struct GatewayPipeline: Sendable {
             let attempt: Attempt
             var lastLog = log
             do {
-                let call =
+                let planned =
                     if let compat = step.compat {
                         Upstream(compat: compat, method: .post, headers: headers, timeoutMs: timeoutMs)
                     } else {
@@ -166,6 +190,7 @@ public struct GatewayPipeline: Sendable {
                             provider: try providers.provider(step.provider), path: step.endpoint, query: nil, method: .post,
                             headers: headers, body: step.body, timeoutMs: timeoutMs)
                     }
+                let call = try withStoredKey(planned, gateway: gateway, alias: step.directives.byokAlias ?? directives.byokAlias)
                 (attempt, lastLog) = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
             } catch {
                 attempt = .failed(error as? GatewayError ?? .internal("\(error)"))
@@ -190,138 +215,8 @@ public struct GatewayPipeline: Sendable {
         return last ?? errorResponse(GatewayError.internal("no step ran"), log: nil, started: started, provider: nil)
     }
 
-    // MARK: - Stages
-
-    /// One call to one provider.
-    struct Upstream {
-        var provider: ProviderDescriptor
-        var path: String
-        var query: String?
-        var method: HTTPRequest.Method
-        var headers: HTTPFields
-        var body: ByteBuffer
-        var timeoutMs: Int
-        /// Turns a 2xx answer into another format on its way to the client (`/compat`).
-        var translator: (any ResponseTranslator)? = nil
-    }
-
-    /// What one call to a provider came to: an answer being relayed (of any status), or an
-    /// error of the gateway's own.
-    enum Attempt {
-        case answered(GatewayResponse)
-        case failed(GatewayError)
-    }
-
-    /// Sends one call with its retry policy: attempt after attempt until one is answered
-    /// with a status that is not retried (anything but 429 and 5xx), or fails in a way that
-    /// is not (the client went away), or the attempts run out. The body is replayed on
-    /// each attempt. Every attempt has its own log (the first one's is `log`); the second
-    /// value is the last attempt's, which an error answer completes.
-    private func send(_ call: Upstream, policy: RetryPolicy, log: PendingLog?, draft: LogRecord, eventID: String?) async
-        -> (Attempt, PendingLog?)
-    {
-        var log = log
-        for attempt in 1...max(1, policy.maxAttempts) {
-            let attemptStarted = ContinuousClock.now
-            if attempt > 1, log != nil {
-                var retry = draft
-                retry.createdAt = Date()
-                retry.id = ULID(date: retry.createdAt).description
-                log = PendingLog(retry, sink: logs)
-            }
-            let outcome = await forward(call, log: log, eventID: eventID, started: attemptStarted)
-            let isLast = attempt == policy.maxAttempts
-            let note = "attempt \(attempt) of \(policy.maxAttempts)"
-            var retryAfterMs: Int?
-            switch outcome {
-            case .answered(let response) where !isLast && RetryPolicy.retries(status: response.status):
-                retryAfterMs = RetryPolicy.retryAfterMs(response.headers[.retryAfter])
-                log?.update { $0.error = "\(note) answered HTTP \(response.status); retried" }
-                await discard(response)
-            case .failed(let error) where !isLast && error != .clientGone:
-                var noted = error
-                noted.message += " (\(note); retried)"
-                _ = errorResponse(noted, log: log, started: attemptStarted, provider: call.provider.slug.rawValue, eventID: eventID)
-            default:
-                return (outcome, log)
-            }
-            do {
-                try await retryClock.sleep(for: policy.wait(afterAttempt: attempt, retryAfterMs: retryAfterMs))
-            } catch {
-                return (.failed(.clientGone), log)
-            }
-        }
-        // The loop returns on its last attempt.
-        return (.failed(.internal("no attempt ran")), log)
-    }
-
-    /// Reads an answer that will not be relayed to its end, so that its log is complete.
-    private func discard(_ response: GatewayResponse) async {
-        if case .relay(let relay) = response.body { try? await relay.relay { _ in } }
-    }
-
-    /// Sends one request upstream, waiting at most its timeout for the response head, and
-    /// sets up the relay of the answer with the gateway's headers added.
-    private func forward(_ call: Upstream, log: PendingLog?, eventID: String?, started: ContinuousClock.Instant) async
-        -> Attempt
-    {
-        let provider = call.provider
-        let url: String
-        do {
-            url = try upstreamURL(provider: provider, path: call.path, query: call.query)
-        } catch {
-            return .failed(error as? GatewayError ?? .internal("\(error)"))
-        }
-        log?.update { record in
-            // On /compat the log shows the provider really called, and what it was sent.
-            record.provider = provider.slug.rawValue
-            record.path = call.path
-            record.requestBody = call.body
-            record.usageParser = provider.usage
-            record.routing = provider.routing
-        }
-        let upstreamRequest = makeUpstreamRequest(call, url: url)
-        let sent = ContinuousClock.now
-        let response: HTTPClientResponse
-        do {
-            response = try await upstream.send(upstreamRequest, timeout: .milliseconds(call.timeoutMs))
-        } catch {
-            metrics.gatewayOverhead(sent - started)
-            switch error {
-            case .timedOut: return .failed(.upstreamTimeout(provider.slug.rawValue, afterMilliseconds: call.timeoutMs))
-            case .unreachable(let reason): return .failed(.upstreamUnreachable(provider.slug.rawValue, reason: reason))
-            case .cancelled: return .failed(.clientGone)
-            }
-        }
-        let headReceived = ContinuousClock.now
-        metrics.upstreamLatency(headReceived - sent, provider: provider.slug.rawValue)
-
-        let status = Int(response.status.code)
-        log?.update { record in
-            record.statusCode = status
-            record.success = (200..<300).contains(status)
-            record.responseContentType = response.headers.first(name: "content-type")
-        }
-        var headers = ForwardedHeaders.toClient(response.headers)
-        addGatewayHeaders(to: &headers, logID: log?.id, eventID: eventID)
-        metrics.requestFinished(provider: provider.slug.rawValue, status: status)
-        var contentLength = response.headers.first(name: "content-length").flatMap(Int.init)
-        // Only a successful answer is translated; a provider's error passes through as it is.
-        let translator = (200..<300).contains(status) ? call.translator : nil
-        if let translator {
-            contentLength = nil
-            headers[.contentLength] = nil
-            headers[.contentType] = translator.contentType
-        }
-        let relay = UpstreamRelay(
-            body: response.body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
-            started: started, translator: translator)
-        metrics.gatewayOverhead((sent - started) + (ContinuousClock.now - headReceived))
-        return .answered(GatewayResponse(status: status, headers: headers, body: .relay(relay)))
-    }
-
     /// The request body, collected up to the configured cap.
-    private func collectBody(_ request: GatewayRequest) async throws -> ByteBuffer {
+    func collectBody(_ request: GatewayRequest) async throws -> ByteBuffer {
         switch await request.collectBody(configuration.maxRequestBodyBytes) {
         case .complete(let buffer): return buffer
         case .tooLarge: throw GatewayError.bodyTooLarge(limit: configuration.maxRequestBodyBytes)
@@ -329,29 +224,13 @@ public struct GatewayPipeline: Sendable {
         }
     }
 
-    private func upstreamURL(provider: ProviderDescriptor, path: String, query: String?) throws -> String {
-        let base = try provider.routing.upstreamURL(base: provider.baseURL, path: path)
-        guard let query, !query.isEmpty else { return base }
-        return base + "?" + query
-    }
-
-    private func makeUpstreamRequest(_ call: Upstream, url: String) -> HTTPClientRequest {
-        var upstreamRequest = HTTPClientRequest(url: url)
-        upstreamRequest.method = .init(rawValue: call.method.rawValue)
-        upstreamRequest.headers = ForwardedHeaders.toUpstream(call.headers)
-        if call.body.readableBytes > 0 || call.method == .post || call.method == .put || call.method == .patch {
-            upstreamRequest.body = .bytes(call.body)
-        }
-        return upstreamRequest
-    }
-
-    private func addGatewayHeaders(to headers: inout HTTPFields, logID: String?, eventID: String?) {
+    func addGatewayHeaders(to headers: inout HTTPFields, logID: String?, eventID: String?) {
         if let logID { headers[Self.logIDHeader] = logID }
         if let eventID { headers[Self.eventIDHeader] = eventID }
     }
 
     /// Answers with the gateway's own error body, completing the log when there is one.
-    private func errorResponse(
+    func errorResponse(
         _ error: any Error, log: PendingLog?, started: ContinuousClock.Instant, provider: String?,
         eventID: String? = nil
     ) -> GatewayResponse {
@@ -376,16 +255,7 @@ public struct GatewayPipeline: Sendable {
         return GatewayResponse(status: gatewayError.httpStatus, headers: headers, body: .buffer(body))
     }
 
-    private static let logIDHeader = HTTPField.Name(GatewayHeader.logID)!
-    private static let eventIDHeader = HTTPField.Name(GatewayHeader.eventID)!
-    private static let stepHeader = HTTPField.Name(GatewayHeader.step)!
-}
-
-extension GatewayPipeline.Upstream {
-    /// The call a `/compat` request (or Universal step) was planned into.
-    init(compat target: CompatEndpoint.Target, method: HTTPRequest.Method, headers: HTTPFields, timeoutMs: Int) {
-        self.init(
-            provider: target.provider, path: target.path, query: target.query, method: method,
-            headers: target.headers(from: headers), body: target.body, timeoutMs: timeoutMs, translator: target.translator)
-    }
+    static let logIDHeader = HTTPField.Name(GatewayHeader.logID)!
+    static let eventIDHeader = HTTPField.Name(GatewayHeader.eventID)!
+    static let stepHeader = HTTPField.Name(GatewayHeader.step)!
 }

@@ -31,6 +31,15 @@ public enum CollectedBody: Sendable {
     case failed(String)
 }
 
+/// An answer body that arrives over time: relayed from a provider, or replayed from the cache.
+public protocol AnswerStream: Sendable {
+    /// The body's length, when known in advance.
+    var contentLength: Int? { get }
+    /// Writes the body chunk by chunk to `write`, completing the request's log at its end.
+    /// Throws when the body breaks off (the client must then see a broken answer) or `write` throws.
+    func relay(to write: (ByteBuffer) async throws -> Void) async throws
+}
+
 /// What the pipeline answers: status and headers now, body whole or relayed as it arrives.
 public struct GatewayResponse: Sendable {
     public var status: Int
@@ -39,7 +48,7 @@ public struct GatewayResponse: Sendable {
 
     public enum Body: Sendable {
         case buffer(ByteBuffer)
-        case relay(UpstreamRelay)
+        case stream(any AnswerStream)
     }
 
     public init(status: Int, headers: HTTPFields, body: Body) {

@@ -2,9 +2,10 @@ import AsyncHTTPClient
 import NIOCore
 
 /// Passes an upstream's body to the client chunk by chunk as it arrives, keeping the
-/// log's capped copy on the way, and completes the log when the body ends, fails, or
-/// the client goes away.
-public struct UpstreamRelay: Sendable {
+/// log's capped copy on the way (of the provider's own bytes), translating when the
+/// answer is to go out in another format, recording it for the cache when this request
+/// leads, and completing the log when the body ends, fails, or the client goes away.
+public struct UpstreamRelay: AnswerStream {
     let body: HTTPClientResponse.Body
     /// The upstream's declared length, when it sent one.
     public let contentLength: Int?
@@ -13,20 +14,25 @@ public struct UpstreamRelay: Sendable {
     let started: ContinuousClock.Instant
     /// Rewrites the answer on its way to the client (the log keeps the provider's own bytes).
     var translator: (any ResponseTranslator)? = nil
+    /// Where identical requests waiting on this one (and the cache) get the answer.
+    var recorder: InFlightAnswer? = nil
 
     /// Relays every chunk to `write`. Throws when the upstream fails mid-body (the client
-    /// must then see a broken response, not a short one) or when `write` throws.
+    /// must then see a broken response, not a short one) or when `write` throws. If the
+    /// client goes away while others follow this answer, it is read to its end for them.
     public func relay(to write: (ByteBuffer) async throws -> Void) async throws {
         var capture = BodyCapture(cap: log == nil ? 0 : captureCap)
         var translator = self.translator
-        var clientGone = false
+        var clientGone: (any Error)?
         func send(_ bytes: ByteBuffer?) async throws {
             guard let bytes, bytes.readableBytes > 0 else { return }
+            recorder?.append(bytes)
+            guard clientGone == nil else { return }
             do {
                 try await write(bytes)
             } catch {
-                clientGone = true
-                throw error
+                clientGone = error
+                if recorder?.hasFollowers != true { throw error }
             }
         }
         do {
@@ -36,19 +42,31 @@ public struct UpstreamRelay: Sendable {
             }
             if translator != nil { try await send(translator!.finish()) }
         } catch {
+            recorder?.fail()
             let reason =
-                clientGone
+                clientGone != nil
                 ? "the client disconnected after \(capture.totalBytes) bytes of the answer"
                 : "the provider's answer broke off after \(capture.totalBytes) bytes: \(UpstreamClient.describe(error))"
-            finish(capture, error: reason)
+            log?.finishStream(capture, started: started, error: reason)
             throw error
         }
-        finish(capture, error: nil)
+        recorder?.finish()
+        if let clientGone {
+            log?.finishStream(
+                capture, started: started,
+                error: "the client disconnected; the answer was read to its end for identical requests waiting on it")
+            throw clientGone
+        }
+        log?.finishStream(capture, started: started, error: nil)
     }
+}
 
-    private func finish(_ capture: BodyCapture, error: String?) {
+extension PendingLog {
+    /// Completes the log of a streamed answer: what was captured, how long it took, and
+    /// what went wrong, if anything.
+    func finishStream(_ capture: BodyCapture, started: ContinuousClock.Instant, error: String?) {
         let duration = ContinuousClock.now - started
-        log?.submit { record in
+        submit { record in
             record.response = capture
             record.durationMs = duration.wholeMilliseconds
             if let error {

@@ -12,6 +12,7 @@ struct GatewayEndpoints: Sendable {
     let directory: GatewayDirectory
     let store: any GatewayRecordStore
     let writer: LogWriter
+    let features: GatewayFeatures
     /// Changes to gateways run one at a time: read, change, store, publish.
     let edits = WriteTurns()
 
@@ -74,6 +75,7 @@ struct GatewayEndpoints: Sendable {
             settings.modifiedAt = Date()
             try await store.saveGateway(settings)
             directory.put(settings)
+            features.gatewayUpdated(settings)
             return settings
         }
         return V4Response.ok(updated)
@@ -88,6 +90,7 @@ struct GatewayEndpoints: Sendable {
             let settings = try existing(id)
             _ = try await store.deleteGateway(id: id)
             directory.remove(id)
+            features.gatewayDeleted(id)
             return settings
         }
         return V4Response.ok(deleted)

@@ -14,10 +14,13 @@ import NIOCore
 /// | `GET/POST /gateways`, `GET/PUT/DELETE /gateways/{id}` | ``GatewayEndpoints`` |
 /// | `GET/DELETE /gateways/{id}/logs`, `GET/PATCH /gateways/{id}/logs/{log_id}`, `.../request`, `.../response` | ``LogEndpoints`` |
 /// | `GET /gateways/{id}/url/{provider}` (and `/url` for the gateway's base URL) | ``LogEndpoints`` |
+/// | `GET/POST /gateways/{id}/tokens`, `DELETE /gateways/{id}/tokens/{token_id}` | ``CredentialEndpoints`` |
+/// | `GET/POST /gateways/{id}/provider_configs`, `DELETE .../provider_configs/{id}` | ``CredentialEndpoints`` |
 struct ManagementAPI: Sendable {
     let configuration: GatewayConfiguration
     let gateways: GatewayEndpoints
     let logs: LogEndpoints
+    let credentials: CredentialEndpoints
 
     static let root = "/client/v4/accounts/:account/ai-gateway"
 
@@ -50,6 +53,12 @@ struct ManagementAPI: Sendable {
         route(.get, "gateways/:gateway/logs/:log/response", logs.responseBody)
         route(.get, "gateways/:gateway/url", logs.baseURL)
         route(.get, "gateways/:gateway/url/:provider", logs.providerURL)
+        route(.get, "gateways/:gateway/tokens", credentials.listTokens)
+        route(.post, "gateways/:gateway/tokens", credentials.createToken)
+        route(.delete, "gateways/:gateway/tokens/:token", credentials.revokeToken)
+        route(.get, "gateways/:gateway/provider_configs", credentials.listProviderKeys)
+        route(.post, "gateways/:gateway/provider_configs", credentials.createProviderKey)
+        route(.delete, "gateways/:gateway/provider_configs/:config", credentials.deleteProviderKey)
 
         // Anything else under /client/v4 is a 404 in the envelope, not Hummingbird's empty one.
         for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete] {

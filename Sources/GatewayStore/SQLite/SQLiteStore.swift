@@ -13,7 +13,7 @@ import SQLiteNIO
 /// the API read while a batch is being written; SQLite's busy timeout orders the writes.
 public final class SQLiteStore: DataStore {
     private let connection: SQLiteConnection
-    private let api: SQLiteConnection
+    let api: SQLiteConnection
     /// Every write takes its turn here first, so no write waits inside SQLite.
     private let writes = WriteTurns()
     /// The database file.
@@ -114,6 +114,40 @@ public final class SQLiteStore: DataStore {
                 "CREATE INDEX logs_gateway_model ON logs (gateway_id, model, created_at DESC)",
                 "CREATE INDEX logs_gateway_success ON logs (gateway_id, success, created_at DESC)",
                 "CREATE INDEX logs_gateway_event ON logs (gateway_id, event_id) WHERE event_id IS NOT NULL",
+            ]
+        ),
+        (
+            3,
+            [
+                // Run tokens as SHA-256 digests; provider keys as AES-GCM sealed boxes.
+                """
+                CREATE TABLE run_tokens (
+                    id TEXT PRIMARY KEY,
+                    gateway_id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    digest TEXT NOT NULL,
+                    created_at INTEGER NOT NULL
+                )
+                """,
+                """
+                CREATE TABLE provider_keys (
+                    id TEXT PRIMARY KEY,
+                    gateway_id TEXT NOT NULL,
+                    alias TEXT NOT NULL,
+                    provider_slug TEXT NOT NULL,
+                    sealed BLOB NOT NULL,
+                    default_config INTEGER NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    UNIQUE (gateway_id, provider_slug, alias)
+                )
+                """,
+                """
+                CREATE TRIGGER gateway_credentials_deleted AFTER DELETE ON gateways
+                BEGIN
+                    DELETE FROM run_tokens WHERE gateway_id = OLD.id;
+                    DELETE FROM provider_keys WHERE gateway_id = OLD.id;
+                END
+                """,
             ]
         ),
     ]
@@ -368,7 +402,7 @@ public final class SQLiteStore: DataStore {
     }
 
     /// One write statement of the management API, in its turn.
-    private func write(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
+    func write(_ sql: String, _ binds: [SQLiteData]) async throws -> [SQLiteRow] {
         let api = self.api
         return try await writes.run { try await api.query(sql, binds) }
     }

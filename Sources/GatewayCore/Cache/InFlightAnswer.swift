@@ -1,0 +1,155 @@
+import HTTPTypes
+import NIOCore
+import Synchronization
+
+/// An answer being received for a cacheable request, shared as it arrives: the request
+/// that called the provider (the leader) records it chunk by chunk, and identical requests
+/// that came meanwhile (followers) replay it, streams included, without calling anyone.
+/// When it ends well it becomes the cache entry.
+public final class InFlightAnswer: Sendable {
+    /// How far a follower's replay has come.
+    public enum Next: Sendable {
+        case chunk(ByteBuffer)
+        case end
+        /// The leader's answer broke off: the follower's answer breaks too.
+        case failed
+    }
+
+    struct State {
+        var head: (status: Int, headers: HTTPFields)?
+        var chunks: [ByteBuffer] = []
+        var bytes = 0
+        var finished = false
+        var failed = false
+        var followers = 0
+        var version = 0
+        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
+        var nextWaiter = 0
+    }
+
+    private let state = Mutex(State())
+    /// Called once when the answer ends well (to store it) or fails (to forget it).
+    private let settled: @Sendable (InFlightAnswer, _ succeeded: Bool) -> Void
+
+    init(settled: @escaping @Sendable (InFlightAnswer, _ succeeded: Bool) -> Void) {
+        self.settled = settled
+    }
+
+    // MARK: The leader's side
+
+    /// The answer's head arrived, and it is one to share (2xx).
+    func begin(status: Int, headers: HTTPFields) {
+        change { $0.head = (status, headers) }
+    }
+
+    /// The next chunk, as written to the client.
+    func append(_ chunk: ByteBuffer) {
+        change { state in
+            state.chunks.append(chunk)
+            state.bytes += chunk.readableBytes
+        }
+    }
+
+    /// The answer ended well.
+    func finish() {
+        guard change({ state in
+            guard !state.finished, !state.failed, state.head != nil else { return false }
+            state.finished = true
+            return true
+        }) else { return }
+        settled(self, true)
+    }
+
+    /// The answer failed or was not one to share: followers go their own way.
+    func fail() {
+        guard change({ state in
+            guard !state.finished, !state.failed else { return false }
+            state.failed = true
+            return true
+        }) else { return }
+        settled(self, false)
+    }
+
+    /// Whether any follower is replaying this answer (then the leader reads it to its end
+    /// even if its own client leaves).
+    var hasFollowers: Bool { state.withLock { $0.followers > 0 } }
+
+    /// What was recorded, once finished: the head and the chunks.
+    var recorded: (status: Int, headers: HTTPFields, chunks: [ByteBuffer], bytes: Int)? {
+        state.withLock { state in
+            guard state.finished, let head = state.head else { return nil }
+            return (head.status, head.headers, state.chunks, state.bytes)
+        }
+    }
+
+    // MARK: A follower's side
+
+    /// Waits for the head; nil when the leader's answer is not one to share.
+    func head() async -> (status: Int, headers: HTTPFields)? {
+        state.withLock { $0.followers += 1 }
+        while true {
+            let (head, failed, version) = state.withLock { ($0.head, $0.failed, $0.version) }
+            if let head { return head }
+            if failed || Task.isCancelled {
+                state.withLock { $0.followers -= 1 }
+                return nil
+            }
+            await changed(after: version)
+        }
+    }
+
+    /// The chunk at `index`, waiting for it if it has not arrived yet.
+    func next(_ index: Int) async -> Next {
+        while true {
+            let (next, version): (Next?, Int) = state.withLock { state in
+                if index < state.chunks.count { return (.chunk(state.chunks[index]), state.version) }
+                if state.finished { return (.end, state.version) }
+                if state.failed { return (.failed, state.version) }
+                return (nil, state.version)
+            }
+            if let next { return next }
+            if Task.isCancelled { return .failed }
+            await changed(after: version)
+        }
+    }
+
+    /// A follower is done replaying.
+    func followerLeft() {
+        state.withLock { $0.followers -= 1 }
+    }
+
+    // MARK: Waiting
+
+    /// Applies a change, wakes every waiter, and returns what the change returned.
+    @discardableResult
+    private func change<Result>(_ body: (inout State) -> Result) -> Result {
+        let (result, waiters) = state.withLock { state -> (Result, [CheckedContinuation<Void, Never>]) in
+            let result = body(&state)
+            state.version += 1
+            defer { state.waiters = [:] }
+            return (result, Array(state.waiters.values))
+        }
+        for waiter in waiters { waiter.resume() }
+        return result
+    }
+
+    /// Returns once the state has changed since `version`, or the waiting task is cancelled.
+    private func changed(after version: Int) async {
+        let id = state.withLock { state -> Int in
+            state.nextWaiter += 1
+            return state.nextWaiter
+        }
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if state.version != version || Task.isCancelled { return true }
+                    state.waiters[id] = continuation
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        } onCancel: {
+            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
+        }
+    }
+}

@@ -1,0 +1,32 @@
+import AIGateway
+
+/// The gateway features of SPEC section 7 that keep state between requests: rate-limit
+/// windows, run tokens, stored provider keys, and the response cache. The pipeline reads
+/// them; the management API changes them, and tells them when a gateway changes or goes.
+public struct GatewayFeatures: Sendable {
+    public let rateLimiter: RateLimiter
+    public let runTokens: RunTokens
+    public let providerKeys: ProviderKeys
+    public let cache: ResponseCache
+
+    /// Features over these parts.
+    public init(rateLimiter: RateLimiter, runTokens: RunTokens, providerKeys: ProviderKeys, cache: ResponseCache) {
+        self.rateLimiter = rateLimiter
+        self.runTokens = runTokens
+        self.providerKeys = providerKeys
+        self.cache = cache
+    }
+
+    /// A gateway's settings changed: with `cache_invalidate_on_update` its cached answers go.
+    public func gatewayUpdated(_ settings: GatewaySettings) {
+        if settings.cacheInvalidateOnUpdate { cache.removeAll(gatewayID: settings.id) }
+    }
+
+    /// A gateway was deleted: everything kept for it goes.
+    public func gatewayDeleted(_ id: String) {
+        rateLimiter.forget(id)
+        runTokens.removeAll(gatewayID: id)
+        providerKeys.removeAll(gatewayID: id)
+        cache.removeAll(gatewayID: id)
+    }
+}

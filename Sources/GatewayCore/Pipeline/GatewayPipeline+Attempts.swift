@@ -1,0 +1,170 @@
+import AIGateway
+import AsyncHTTPClient
+import Foundation
+import HTTPTypes
+import NIOCore
+
+/// The attempt stage: one call to a provider, tried as its retry policy allows.
+extension GatewayPipeline {
+    /// One call to one provider.
+    struct Upstream {
+        var provider: ProviderDescriptor
+        var path: String
+        var query: String?
+        var method: HTTPRequest.Method
+        var headers: HTTPFields
+        var body: ByteBuffer
+        var timeoutMs: Int
+        /// Turns a 2xx answer into another format on its way to the client (`/compat`).
+        var translator: (any ResponseTranslator)? = nil
+        /// Records a 2xx answer for the cache and for identical requests waiting on this one.
+        var recorder: InFlightAnswer? = nil
+    }
+
+    /// What one call to a provider came to: an answer being relayed (of any status), or an
+    /// error of the gateway's own.
+    enum Attempt {
+        case answered(GatewayResponse)
+        case failed(GatewayError)
+    }
+
+    /// Sends one call with its retry policy: attempt after attempt until one is answered
+    /// with a status that is not retried (anything but 429 and 5xx), or fails in a way that
+    /// is not (the client went away), or the attempts run out. The body is replayed on
+    /// each attempt. Every attempt has its own log (the first one's is `log`); the second
+    /// value is the last attempt's, which an error answer completes.
+    func send(_ call: Upstream, policy: RetryPolicy, log: PendingLog?, draft: LogRecord, eventID: String?) async
+        -> (Attempt, PendingLog?)
+    {
+        var log = log
+        for attempt in 1...max(1, policy.maxAttempts) {
+            let attemptStarted = ContinuousClock.now
+            if attempt > 1, log != nil {
+                var retry = draft
+                retry.createdAt = Date()
+                retry.id = ULID(date: retry.createdAt).description
+                log = PendingLog(retry, sink: logs)
+            }
+            let outcome = await forward(call, log: log, eventID: eventID, started: attemptStarted)
+            let isLast = attempt == policy.maxAttempts
+            let note = "attempt \(attempt) of \(policy.maxAttempts)"
+            var retryAfterMs: Int?
+            switch outcome {
+            case .answered(let response) where !isLast && RetryPolicy.retries(status: response.status):
+                retryAfterMs = RetryPolicy.retryAfterMs(response.headers[.retryAfter])
+                log?.update { $0.error = "\(note) answered HTTP \(response.status); retried" }
+                await discard(response)
+            case .failed(let error) where !isLast && error != .clientGone:
+                var noted = error
+                noted.message += " (\(note); retried)"
+                _ = errorResponse(noted, log: log, started: attemptStarted, provider: call.provider.slug.rawValue, eventID: eventID)
+            default:
+                return (outcome, log)
+            }
+            do {
+                try await retryClock.sleep(for: policy.wait(afterAttempt: attempt, retryAfterMs: retryAfterMs))
+            } catch {
+                return (.failed(.clientGone), log)
+            }
+        }
+        // The loop returns on its last attempt.
+        return (.failed(.internal("no attempt ran")), log)
+    }
+
+    /// Reads an answer that will not be relayed to its end, so that its log is complete.
+    func discard(_ response: GatewayResponse) async {
+        if case .stream(let stream) = response.body { try? await stream.relay { _ in } }
+    }
+
+    /// Sends one request upstream, waiting at most its timeout for the response head, and
+    /// sets up the relay of the answer with the gateway's headers added.
+    func forward(_ call: Upstream, log: PendingLog?, eventID: String?, started: ContinuousClock.Instant) async
+        -> Attempt
+    {
+        let provider = call.provider
+        let url: String
+        do {
+            url = try upstreamURL(provider: provider, path: call.path, query: call.query)
+        } catch {
+            return .failed(error as? GatewayError ?? .internal("\(error)"))
+        }
+        log?.update { record in
+            // On /compat the log shows the provider really called, and what it was sent.
+            record.provider = provider.slug.rawValue
+            record.path = call.path
+            record.requestBody = call.body
+            record.usageParser = provider.usage
+            record.routing = provider.routing
+        }
+        let upstreamRequest = makeUpstreamRequest(call, url: url)
+        let sent = ContinuousClock.now
+        let response: HTTPClientResponse
+        do {
+            response = try await upstream.send(upstreamRequest, timeout: .milliseconds(call.timeoutMs))
+        } catch {
+            metrics.gatewayOverhead(sent - started)
+            switch error {
+            case .timedOut: return .failed(.upstreamTimeout(provider.slug.rawValue, afterMilliseconds: call.timeoutMs))
+            case .unreachable(let reason): return .failed(.upstreamUnreachable(provider.slug.rawValue, reason: reason))
+            case .cancelled: return .failed(.clientGone)
+            }
+        }
+        let headReceived = ContinuousClock.now
+        metrics.upstreamLatency(headReceived - sent, provider: provider.slug.rawValue)
+
+        let status = Int(response.status.code)
+        log?.update { record in
+            record.statusCode = status
+            record.success = (200..<300).contains(status)
+            record.responseContentType = response.headers.first(name: "content-type")
+        }
+        var headers = ForwardedHeaders.toClient(response.headers)
+        metrics.requestFinished(provider: provider.slug.rawValue, status: status)
+        var contentLength = response.headers.first(name: "content-length").flatMap(Int.init)
+        // Only a successful answer is translated; a provider's error passes through as it is.
+        let translator = (200..<300).contains(status) ? call.translator : nil
+        if let translator {
+            contentLength = nil
+            headers[.contentLength] = nil
+            headers[.contentType] = translator.contentType
+        }
+        // A 2xx answer (never retried) is recorded for the cache as the client gets it.
+        let recorder = (200..<300).contains(status) ? call.recorder : nil
+        if let recorder {
+            var kept = headers
+            kept[.contentLength] = nil
+            recorder.begin(status: status, headers: kept)
+        }
+        addGatewayHeaders(to: &headers, logID: log?.id, eventID: eventID)
+        let relay = UpstreamRelay(
+            body: response.body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
+            started: started, translator: translator, recorder: recorder)
+        metrics.gatewayOverhead((sent - started) + (ContinuousClock.now - headReceived))
+        return .answered(GatewayResponse(status: status, headers: headers, body: .stream(relay)))
+    }
+
+    private func upstreamURL(provider: ProviderDescriptor, path: String, query: String?) throws -> String {
+        let base = try provider.routing.upstreamURL(base: provider.baseURL, path: path)
+        guard let query, !query.isEmpty else { return base }
+        return base + "?" + query
+    }
+
+    private func makeUpstreamRequest(_ call: Upstream, url: String) -> HTTPClientRequest {
+        var upstreamRequest = HTTPClientRequest(url: url)
+        upstreamRequest.method = .init(rawValue: call.method.rawValue)
+        upstreamRequest.headers = ForwardedHeaders.toUpstream(call.headers)
+        if call.body.readableBytes > 0 || call.method == .post || call.method == .put || call.method == .patch {
+            upstreamRequest.body = .bytes(call.body)
+        }
+        return upstreamRequest
+    }
+}
+
+extension GatewayPipeline.Upstream {
+    /// The call a `/compat` request (or Universal step) was planned into.
+    init(compat target: CompatEndpoint.Target, method: HTTPRequest.Method, headers: HTTPFields, timeoutMs: Int) {
+        self.init(
+            provider: target.provider, path: target.path, query: target.query, method: method,
+            headers: target.headers(from: headers), body: target.body, timeoutMs: timeoutMs, translator: target.translator)
+    }
+}
