@@ -6,6 +6,8 @@ struct AIGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aigw",
         abstract: "A self-hosted AI gateway that speaks Cloudflare AI Gateway's URLs, headers and API.",
-        subcommands: [Serve.self, MockUpstream.self, LogsCommand.self, GatewaysCommand.self, URLCommand.self],
+        subcommands: [
+            Serve.self, MockUpstream.self, LogsCommand.self, GatewaysCommand.self, TokensCommand.self, URLCommand.self,
+        ],
         defaultSubcommand: Serve.self)
 }

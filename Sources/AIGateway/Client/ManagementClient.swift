@@ -130,6 +130,42 @@ public struct ManagementClient: Sendable {
         return try await call(.GET, path, as: String.self)
     }
 
+    // MARK: - Run tokens
+
+    /// A run token of an authenticated gateway. `token` is there only in the answer that
+    /// creates it: the gateway keeps a digest, never the token.
+    public struct RunTokenInfo: Sendable, Codable, Hashable {
+        public var id: String
+        public var name: String
+        public var gatewayID: String
+        public var createdAt: Date
+        /// The token itself: shown once, on creation.
+        public var token: String?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, token
+            case gatewayID = "gateway_id"
+            case createdAt = "created_at"
+        }
+    }
+
+    /// A gateway's run tokens (never their secrets).
+    public func listTokens(gateway: String) async throws -> [RunTokenInfo] {
+        try await call(.GET, "/gateways/\(gateway.pathSegment)/tokens", as: [RunTokenInfo].self)
+    }
+
+    /// Creates a run token; the answer is the only time its secret is shown.
+    public func createToken(gateway: String, name: String) async throws -> RunTokenInfo {
+        try await call(
+            .POST, "/gateways/\(gateway.pathSegment)/tokens", body: JSONValue.object(["name": .string(name)]).jsonData(),
+            as: RunTokenInfo.self)
+    }
+
+    /// Revokes a run token: requests carrying it are refused from now on.
+    public func revokeToken(gateway: String, id: String) async throws {
+        _ = try await call(.DELETE, "/gateways/\(gateway.pathSegment)/tokens/\(id.pathSegment)", as: [String: String].self)
+    }
+
     // MARK: - Internals
 
     private var root: String {

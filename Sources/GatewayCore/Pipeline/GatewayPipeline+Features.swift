@@ -27,7 +27,7 @@ extension GatewayPipeline {
     /// gets the gateway's stored key (alias `default`, or `cf-aig-byok-alias`).
     func withStoredKey(_ call: Upstream, gateway: GatewaySettings, alias: String?) throws -> Upstream {
         guard gateway.authentication, let header = call.provider.credentialHeader, let name = HTTPField.Name(header),
-            call.headers[name] == nil,
+            !Self.carriesCredential(call.headers[name]),
             let secret = try features.providerKeys.secret(
                 gatewayID: gateway.id, provider: call.provider.slug.rawValue, alias: alias)
         else { return call }
@@ -35,6 +35,13 @@ extension GatewayPipeline {
         let bearer = header == "authorization" && !secret.lowercased().hasPrefix("bearer ")
         call.headers[name] = bearer ? "Bearer \(secret)" : secret
         return call
+    }
+
+    /// Whether a credential header's value holds a credential: an empty one, or a bare
+    /// `Bearer` (what SDKs send when told to leave the key out), does not.
+    static func carriesCredential(_ value: String?) -> Bool {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return false }
+        return value.lowercased() != "bearer"
     }
 
     /// What the cache stage decided.
