@@ -1,3 +1,4 @@
+import GatewayCore
 import NIOCore
 import Synchronization
 
@@ -59,42 +60,16 @@ final class CloseWatcher: ChannelInboundHandler, Sendable {
 
 /// One connection's close, as something a task can wait for (and stop waiting for when cancelled).
 final class ConnectionClosure: Sendable {
-    private struct State {
-        var closed = false
-        var nextWaiter = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-    }
+    private let notifier = ChangeNotifier()
 
-    private let state = Mutex(State())
-
-    /// Marks the connection closed and wakes every waiter.
+    /// Marks the connection closed and wakes every waiter (once).
     func close() {
-        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
-            state.closed = true
-            defer { state.waiters = [:] }
-            return Array(state.waiters.values)
-        }
-        for waiter in waiters { waiter.resume() }
+        if notifier.version == 0 { notifier.notifyAll() }
     }
 
     /// Returns when the connection closes, or at once when the waiting task is cancelled.
     func wait() async {
-        let id = state.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let resumeNow = state.withLock { state -> Bool in
-                    if state.closed || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if resumeNow { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
+        await notifier.wait(after: 0)
     }
 
     /// Runs `operation`, cancelling it if the connection closes first, and returns its result

@@ -1,11 +1,10 @@
 import AIGateway
 import Crypto
 import Foundation
-import Synchronization
 
 /// A provider key stored for a gateway (BYOK), sealed: the secret exists in clear only in
 /// the request that uses it. Never returned by the API, never logged.
-public struct StoredProviderKey: Sendable, Equatable {
+public struct StoredProviderKey: GatewayScopedRecord, Equatable {
     /// The key's id (a ULID).
     public var id: String
     public var gatewayID: String
@@ -72,14 +71,15 @@ public struct ProviderKeyCipher: Sendable {
 
 /// Every gateway's stored provider keys, sealed, in memory for the request path (loaded from
 /// the store at start, changed by the management API alongside the store).
-public final class ProviderKeys: Sendable {
-    private let keys: Mutex<[String: [StoredProviderKey]]>
+public struct ProviderKeys: Sendable {
+    /// The keys (sealed), by gateway.
+    public let records: GatewayRecords<StoredProviderKey>
     /// Nil when no master key is configured: then no key can be stored or used.
     public let cipher: ProviderKeyCipher?
 
     /// A directory of `keys`, opened with `cipher`.
     public init(_ keys: [StoredProviderKey] = [], cipher: ProviderKeyCipher?) {
-        self.keys = Mutex(Dictionary(grouping: keys, by: \.gatewayID))
+        self.records = GatewayRecords(keys)
         self.cipher = cipher
     }
 
@@ -103,7 +103,7 @@ public final class ProviderKeys: Sendable {
     /// default; a named alias that does not exist is a 400, code 2040.
     public func secret(gatewayID: String, provider: String, alias: String?) throws -> String? {
         let wanted = alias ?? "default"
-        let found = keys.withLock { $0[gatewayID]?.first { $0.providerSlug == provider && $0.alias == wanted } }
+        let found = records.first(gatewayID: gatewayID) { $0.providerSlug == provider && $0.alias == wanted }
         guard let found else {
             if alias == nil { return nil }
             throw GatewayError(
@@ -116,32 +116,8 @@ public final class ProviderKeys: Sendable {
         return secret
     }
 
-    /// A gateway's keys (sealed), oldest first.
-    public func list(gatewayID: String) -> [StoredProviderKey] {
-        keys.withLock { ($0[gatewayID] ?? []).sorted { $0.id < $1.id } }
-    }
-
     /// Whether the gateway already has a key for this provider and alias.
     public func contains(gatewayID: String, providerSlug: String, alias: String) -> Bool {
-        keys.withLock { $0[gatewayID]?.contains { $0.providerSlug == providerSlug && $0.alias == alias } ?? false }
-    }
-
-    /// Adds a key.
-    public func add(_ key: StoredProviderKey) {
-        keys.withLock { $0[key.gatewayID, default: []].append(key) }
-    }
-
-    /// Deletes a key; false when the gateway has no such key.
-    public func remove(id: String, gatewayID: String) -> Bool {
-        keys.withLock { keys in
-            guard let index = keys[gatewayID]?.firstIndex(where: { $0.id == id }) else { return false }
-            keys[gatewayID]?.remove(at: index)
-            return true
-        }
-    }
-
-    /// Forgets every key of a deleted gateway.
-    public func removeAll(gatewayID: String) {
-        _ = keys.withLock { $0.removeValue(forKey: gatewayID) }
+        records.first(gatewayID: gatewayID) { $0.providerSlug == providerSlug && $0.alias == alias } != nil
     }
 }

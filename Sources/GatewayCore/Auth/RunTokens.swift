@@ -5,7 +5,7 @@ import Synchronization
 
 /// A token that may run requests through an authenticated gateway. Only its SHA-256
 /// digest is kept: the token itself is shown once, when it is made.
-public struct RunToken: Sendable, Equatable, Codable {
+public struct RunToken: GatewayScopedRecord, Equatable, Codable {
     /// The token's id (a ULID), used to list and revoke it.
     public var id: String
     /// The gateway it opens.
@@ -33,14 +33,14 @@ public struct RunToken: Sendable, Equatable, Codable {
     }
 }
 
-/// The run tokens of every gateway, in memory for the request path (loaded from the store
-/// at start, changed by the management API alongside the store).
-public final class RunTokens: Sendable {
-    private let tokens: Mutex<[String: [RunToken]]>
+/// The run tokens of every gateway: minting them, and checking the one a request brings.
+public struct RunTokens: Sendable {
+    /// The tokens (as digests), by gateway.
+    public let records: GatewayRecords<RunToken>
 
     /// A directory holding `tokens`.
     public init(_ tokens: [RunToken] = []) {
-        self.tokens = Mutex(Dictionary(grouping: tokens, by: \.gatewayID))
+        records = GatewayRecords(tokens)
     }
 
     /// A new token for a gateway: the secret to show once, and the record to keep.
@@ -68,7 +68,7 @@ public final class RunTokens: Sendable {
             return false
         }
         let presented = Array(Self.digest(of: String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)).utf8)
-        let candidates = tokens.withLock { $0[gatewayID] ?? [] }
+        let candidates = records.list(gatewayID: gatewayID)
         var matched = false
         for candidate in candidates {
             let stored = Array(candidate.digest.utf8)
@@ -78,30 +78,6 @@ public final class RunTokens: Sendable {
             matched = matched || difference == 0
         }
         return matched
-    }
-
-    /// A gateway's tokens, oldest first.
-    public func list(gatewayID: String) -> [RunToken] {
-        tokens.withLock { ($0[gatewayID] ?? []).sorted { $0.id < $1.id } }
-    }
-
-    /// Adds a token.
-    public func add(_ token: RunToken) {
-        tokens.withLock { $0[token.gatewayID, default: []].append(token) }
-    }
-
-    /// Revokes a token; false when the gateway has no such token.
-    public func remove(id: String, gatewayID: String) -> Bool {
-        tokens.withLock { tokens in
-            guard let index = tokens[gatewayID]?.firstIndex(where: { $0.id == id }) else { return false }
-            tokens[gatewayID]?.remove(at: index)
-            return true
-        }
-    }
-
-    /// Forgets every token of a deleted gateway.
-    public func removeAll(gatewayID: String) {
-        _ = tokens.withLock { $0.removeValue(forKey: gatewayID) }
     }
 }
 

@@ -22,12 +22,10 @@ public final class InFlightAnswer: Sendable {
         var finished = false
         var failed = false
         var followers = 0
-        var version = 0
-        var waiters: [Int: CheckedContinuation<Void, Never>] = [:]
-        var nextWaiter = 0
     }
 
     private let state = Mutex(State())
+    private let changes = ChangeNotifier()
     /// Called once when the answer ends well (to store it) or fails (to forget it).
     private let settled: @Sendable (InFlightAnswer, _ succeeded: Bool) -> Void
 
@@ -88,28 +86,30 @@ public final class InFlightAnswer: Sendable {
     func head() async -> (status: Int, headers: HTTPFields)? {
         state.withLock { $0.followers += 1 }
         while true {
-            let (head, failed, version) = state.withLock { ($0.head, $0.failed, $0.version) }
+            let version = changes.version
+            let (head, failed) = state.withLock { ($0.head, $0.failed) }
             if let head { return head }
             if failed || Task.isCancelled {
                 state.withLock { $0.followers -= 1 }
                 return nil
             }
-            await changed(after: version)
+            await changes.wait(after: version)
         }
     }
 
     /// The chunk at `index`, waiting for it if it has not arrived yet.
     func next(_ index: Int) async -> Next {
         while true {
-            let (next, version): (Next?, Int) = state.withLock { state in
-                if index < state.chunks.count { return (.chunk(state.chunks[index]), state.version) }
-                if state.finished { return (.end, state.version) }
-                if state.failed { return (.failed, state.version) }
-                return (nil, state.version)
+            let version = changes.version
+            let next: Next? = state.withLock { state in
+                if index < state.chunks.count { return .chunk(state.chunks[index]) }
+                if state.finished { return .end }
+                if state.failed { return .failed }
+                return nil
             }
             if let next { return next }
             if Task.isCancelled { return .failed }
-            await changed(after: version)
+            await changes.wait(after: version)
         }
     }
 
@@ -118,38 +118,13 @@ public final class InFlightAnswer: Sendable {
         state.withLock { $0.followers -= 1 }
     }
 
-    // MARK: Waiting
+    // MARK: Changing
 
     /// Applies a change, wakes every waiter, and returns what the change returned.
     @discardableResult
-    private func change<Result>(_ body: (inout State) -> Result) -> Result {
-        let (result, waiters) = state.withLock { state -> (Result, [CheckedContinuation<Void, Never>]) in
-            let result = body(&state)
-            state.version += 1
-            defer { state.waiters = [:] }
-            return (result, Array(state.waiters.values))
-        }
-        for waiter in waiters { waiter.resume() }
+    private func change<Result: Sendable>(_ body: (inout State) -> Result) -> Result {
+        let result = state.withLock { body(&$0) }
+        changes.notifyAll()
         return result
-    }
-
-    /// Returns once the state has changed since `version`, or the waiting task is cancelled.
-    private func changed(after version: Int) async {
-        let id = state.withLock { state -> Int in
-            state.nextWaiter += 1
-            return state.nextWaiter
-        }
-        await withTaskCancellationHandler {
-            await withCheckedContinuation { continuation in
-                let now = state.withLock { state -> Bool in
-                    if state.version != version || Task.isCancelled { return true }
-                    state.waiters[id] = continuation
-                    return false
-                }
-                if now { continuation.resume() }
-            }
-        } onCancel: {
-            state.withLock { $0.waiters.removeValue(forKey: id) }?.resume()
-        }
     }
 }

@@ -25,8 +25,8 @@ public struct GatewayFeatures: Sendable {
     /// A gateway was deleted: everything kept for it goes.
     public func gatewayDeleted(_ id: String) {
         rateLimiter.forget(id)
-        runTokens.removeAll(gatewayID: id)
-        providerKeys.removeAll(gatewayID: id)
+        runTokens.records.removeAll(gatewayID: id)
+        providerKeys.records.removeAll(gatewayID: id)
         cache.removeAll(gatewayID: id)
     }
 }

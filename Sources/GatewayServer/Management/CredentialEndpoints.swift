@@ -50,7 +50,7 @@ struct CredentialEndpoints: Sendable {
     /// `GET /gateways/{id}/tokens`.
     func listTokens(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let gateway = try existing(context)
-        return V4Response.ok(features.runTokens.list(gatewayID: gateway).map { TokenView($0) })
+        return V4Response.ok(features.runTokens.records.list(gatewayID: gateway).map { TokenView($0) })
     }
 
     /// `POST /gateways/{id}/tokens` with `{"name": ...}`: the token, shown this once.
@@ -62,7 +62,7 @@ struct CredentialEndpoints: Sendable {
         let (secret, record) = RunTokens.mint(gatewayID: gateway, name: name)
         try await edits.run {
             try await store.saveRunToken(record)
-            features.runTokens.add(record)
+            features.runTokens.records.add(record)
         }
         return V4Response.ok(TokenView(record, secret: secret))
     }
@@ -75,7 +75,7 @@ struct CredentialEndpoints: Sendable {
             guard try await store.deleteRunToken(id: id, gatewayID: gateway) else {
                 throw ManagementError.notFound("token '\(id)' not found on gateway '\(gateway)'")
             }
-            _ = features.runTokens.remove(id: id, gatewayID: gateway)
+            _ = features.runTokens.records.remove(id: id, gatewayID: gateway)
         }
         return V4Response.ok(["id": id])
     }
@@ -83,7 +83,7 @@ struct CredentialEndpoints: Sendable {
     /// `GET /gateways/{id}/provider_configs`.
     func listProviderKeys(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let gateway = try existing(context)
-        return V4Response.ok(features.providerKeys.list(gatewayID: gateway).map(ProviderKeyView.init))
+        return V4Response.ok(features.providerKeys.records.list(gatewayID: gateway).map(ProviderKeyView.init))
     }
 
     /// `POST /gateways/{id}/provider_configs` with `{"alias", "provider_slug", "secret", "default_config"}`.
@@ -119,7 +119,7 @@ struct CredentialEndpoints: Sendable {
                 throw ManagementError.conflict("gateway '\(gateway)' already has a '\(provider)' key with alias '\(alias)'; delete it first")
             }
             try await store.saveProviderKey(key)
-            features.providerKeys.add(key)
+            features.providerKeys.records.add(key)
         }
         return V4Response.ok(ProviderKeyView(key))
     }
@@ -132,7 +132,7 @@ struct CredentialEndpoints: Sendable {
             guard try await store.deleteProviderKey(id: id, gatewayID: gateway) else {
                 throw ManagementError.notFound("provider config '\(id)' not found on gateway '\(gateway)'")
             }
-            _ = features.providerKeys.remove(id: id, gatewayID: gateway)
+            _ = features.providerKeys.records.remove(id: id, gatewayID: gateway)
         }
         return V4Response.ok(["id": id])
     }

@@ -14,7 +14,7 @@ struct CredentialsTests {
         #expect(tokens.accepts("Bearer \(secret)", gatewayID: "g") && tokens.accepts("bearer \(secret)", gatewayID: "g"))
         #expect(!tokens.accepts("Bearer \(secret)", gatewayID: "other"))
         #expect(!tokens.accepts(secret, gatewayID: "g") && !tokens.accepts("Bearer wrong", gatewayID: "g") && !tokens.accepts(nil, gatewayID: "g"))
-        #expect(tokens.remove(id: record.id, gatewayID: "g") && !tokens.accepts("Bearer \(secret)", gatewayID: "g"))
+        #expect(tokens.records.remove(id: record.id, gatewayID: "g") && !tokens.accepts("Bearer \(secret)", gatewayID: "g"))
     }
 
     @Test("a sealed key opens with the same master key only, and only for its gateway, provider and alias")
@@ -22,7 +22,7 @@ struct CredentialsTests {
         let keys = ProviderKeys(cipher: try ProviderKeyCipher(masterKey: "correct horse battery staple"))
         let stored = try keys.make(gatewayID: "g", alias: "default", providerSlug: "openai", secret: "sk-secret-1", defaultConfig: true)
         #expect(!String(decoding: stored.sealed, as: UTF8.self).contains("sk-secret-1"))
-        keys.add(stored)
+        keys.records.add(stored)
         #expect(try keys.secret(gatewayID: "g", provider: "openai", alias: nil) == "sk-secret-1")
         #expect(try keys.secret(gatewayID: "g", provider: "anthropic", alias: nil) == nil)
 
