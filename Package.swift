@@ -83,6 +83,8 @@ let package = Package(
             name: "aigw",
             dependencies: [
                 "AIGateway",
+                "GatewayCore",
+                "GatewayStore",
                 "GatewayServer",
                 "MockUpstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),

@@ -117,7 +117,7 @@ public enum GatewayApplication {
     }
 
     /// Opens the store a database setting names: `sqlite:PATH`, `sqlite://PATH` or a plain path.
-    static func openStore(_ database: String, logger: Logger) async throws -> any DataStore {
+    public static func openStore(_ database: String, logger: Logger) async throws -> any DataStore {
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
             throw ConfigurationError(
                 "database: PostgreSQL is not available in this build yet; use an SQLite path (sqlite:aigw.sqlite)")

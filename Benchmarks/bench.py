@@ -1,0 +1,388 @@
+#!/usr/bin/env python3
+"""aigw's benchmark, side by side in one run (run it through `bash Benchmarks/run`).
+
+Targets, all POSTing a small chat completion to the project's mock upstream in its fastest
+mode (fixed answer, no delay, no request recording):
+  direct  straight to the mock
+  nginx   through nginx as a plain reverse proxy (the floor any proxy pays), when installed
+  aigw    through aigw with logging on (SQLite)
+  cached  through aigw on a cache hit
+
+It measures requests per second at concurrency 32 and 256 (wrk), latency p50/p99 at
+concurrency 1 and what aigw adds over direct, resident memory idle, at concurrency 256 and at
+peak, memory over a soak run, logs written per second (the writer into SQLite, and what the
+load run wrote), and streaming: time to first byte and the delay between chunks with 1, 100
+and 1,000 concurrent streams. It writes Benchmarks/results/latest.json and latest.md. Nothing
+here asserts: the goals are reported as met or not.
+"""
+
+import argparse
+import asyncio
+import datetime
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+RESULTS = ROOT / "Benchmarks" / "results"
+CHAT = '{"model":"gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}'
+STREAM_CHUNKS = 20
+STREAM_DELAY_MS = 50
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing listened on port {port} within {timeout} s")
+
+
+def memory_kb(pid: int) -> dict:
+    """Resident memory now (VmRSS) and at its peak so far (VmHWM), in KiB."""
+    fields = {}
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        name, _, value = line.partition(":")
+        if name in ("VmRSS", "VmHWM"):
+            fields[name] = int(value.split()[0])
+    return fields
+
+
+class Process:
+    def __init__(self, args, env=None, cwd=None, port=None):
+        self.process = subprocess.Popen(args, env=env, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        if port:
+            wait_for_port(port)
+
+    @property
+    def pid(self) -> int:
+        return self.process.pid
+
+    def stop(self):
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+
+
+def to_microseconds(text: str) -> float:
+    number, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(number) * {"us": 1, "ms": 1e3, "s": 1e6, "m": 6e7}[unit]
+
+
+def wrk(url: str, connections: int, seconds: int, headers: dict | None = None, threads: int = 2) -> dict:
+    """One wrk run; requests per second, latency percentiles, and errors."""
+    script = Path(tempfile.mkstemp(suffix=".lua")[1])
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(CHAT)}", 'wrk.headers["Content-Type"] = "application/json"',
+             'wrk.headers["Authorization"] = "Bearer sk-bench"']
+    for name, value in (headers or {}).items():
+        lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
+    script.write_text("\n".join(lines) + "\n")
+    output = subprocess.run(
+        ["wrk", f"-t{min(threads, connections)}", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", str(script), url],
+        capture_output=True, text=True, check=True).stdout
+    script.unlink()
+    result = {"requests_per_second": float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))}
+    for percentile in ("50", "99"):
+        match = re.search(rf"^\s+{percentile}(?:\.000)?%\s+([\d.]+\w+)", output, re.M)
+        result[f"p{percentile}_us"] = to_microseconds(match.group(1)) if match else None
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
+    result["non_2xx"] = int(non_2xx.group(1)) if non_2xx else 0
+    result["socket_errors"] = sum(map(int, errors.groups())) if errors else 0
+    return result
+
+
+def start_nginx(workdir: Path, mock_port: int) -> tuple[Process | None, int | None]:
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if not binary:
+        return None, None
+    port = free_port()
+    prefix = workdir / "nginx"
+    prefix.mkdir()
+    os.chmod(prefix, 0o777)
+    config = prefix / "nginx.conf"
+    config.write_text(f"""
+worker_processes auto;
+pid {prefix}/nginx.pid;
+error_log {prefix}/error.log warn;
+events {{ worker_connections 8192; }}
+http {{
+    access_log off;
+    client_body_temp_path {prefix}/body;
+    proxy_temp_path {prefix}/proxy;
+    upstream mock {{ server 127.0.0.1:{mock_port}; keepalive 512; }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://mock;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_buffering off;
+        }}
+    }}
+}}
+""")
+    return Process([binary, "-c", str(config), "-p", str(prefix), "-g", "daemon off;"], port=port), port
+
+
+# MARK: - Streams
+
+
+async def one_stream(port: int, path: str, headers: dict, deadline: float) -> dict:
+    """One streamed request: time to its first event, and the gaps between event arrivals."""
+    started = time.monotonic()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    body = json.dumps({"model": "gpt-4o", "stream": True, "messages": []}).encode()
+    head = [f"POST {path} HTTP/1.1", "Host: 127.0.0.1", "Content-Type: application/json", f"Content-Length: {len(body)}",
+            "Authorization: Bearer sk-bench", "Connection: close"] + [f"{k}: {v}" for k, v in headers.items()]
+    writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + body)
+    await writer.drain()
+    arrivals, seen, done = [], b"", False
+    try:
+        while time.monotonic() < deadline:
+            data = await asyncio.wait_for(reader.read(65536), timeout=max(0.1, deadline - time.monotonic()))
+            if not data:
+                break
+            now = time.monotonic()
+            seen += data
+            events = data.count(b"data: ")
+            arrivals += [now] * min(events, 1)  # events that arrive together count as one arrival
+            if b"[DONE]" in seen:
+                done = True
+                break
+    except asyncio.TimeoutError:
+        pass
+    finally:
+        writer.close()
+    gaps = [(b - a) * 1000 for a, b in zip(arrivals, arrivals[1:])]
+    return {"ttfb_ms": (arrivals[0] - started) * 1000 if arrivals else None, "gaps_ms": gaps, "done": done}
+
+
+async def streams(port: int, path: str, count: int) -> dict:
+    headers = {"x-mock-chunks": str(STREAM_CHUNKS), "x-mock-chunk-delay-ms": str(STREAM_DELAY_MS)}
+    deadline = time.monotonic() + 60
+    results = await asyncio.gather(*(one_stream(port, path, headers, deadline) for _ in range(count)), return_exceptions=True)
+    good = [r for r in results if isinstance(r, dict)]
+    ttfb = sorted(r["ttfb_ms"] for r in good if r["ttfb_ms"] is not None)
+    gaps = sorted(g for r in good for g in r["gaps_ms"])
+
+    def percentile(values, p):
+        return round(values[min(len(values) - 1, int(len(values) * p))], 2) if values else None
+
+    # A stall: a stream that did not finish, or a gap of over a second between chunks sent 50 ms apart.
+    stalls = sum(1 for r in good if not r["done"] or any(g > 1000 for g in r["gaps_ms"])) + (len(results) - len(good))
+    return {"streams": count, "completed": sum(1 for r in good if r["done"]), "stalls": stalls,
+            "ttfb_p50_ms": percentile(ttfb, 0.5), "ttfb_p99_ms": percentile(ttfb, 0.99),
+            "gap_p50_ms": percentile(gaps, 0.5), "gap_p99_ms": percentile(gaps, 0.99), "gap_max_ms": percentile(gaps, 1.0)}
+
+
+# MARK: - The run
+
+
+def metric(port: int, name: str) -> float:
+    text = urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=10).read().decode()
+    match = re.search(rf"^{name}(?:{{[^}}]*}})? ([\d.e+]+)$", text, re.M)
+    return float(match.group(1)) if match else 0.0
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--aigw", required=True, help="the release aigw binary")
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    parser.add_argument("--soak", type=int, default=60, help="seconds of the memory soak at concurrency 256 (600 for the 10-minute figure)")
+    parser.add_argument("--streams", default="1,100,1000", help="concurrent stream counts")
+    parser.add_argument("--logs", type=int, default=200000, help="logs for the writer's throughput run")
+    parser.add_argument("--quick", action="store_true", help="short runs, for trying the benchmark out")
+    args = parser.parse_args()
+    if args.quick:
+        args.duration, args.soak, args.streams, args.logs = 3, 10, "1,100", 50000
+
+    workdir = Path(tempfile.mkdtemp(prefix="aigw-bench-"))
+    aigw = args.aigw
+    started_processes = []
+    results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+               "machine": {"cores": os.cpu_count(), "kernel": os.uname().release},
+               "settings": {"duration_s": args.duration, "soak_s": args.soak, "stream_chunks": STREAM_CHUNKS,
+                            "stream_chunk_delay_ms": STREAM_DELAY_MS}}
+    try:
+        mock_port = free_port()
+        mock = Process([aigw, "mock-upstream", "--port", str(mock_port), "--no-record"], port=mock_port)
+        started_processes.append(mock)
+        exports = subprocess.run([aigw, "mock-upstream", "--print-env", "--port", str(mock_port)],
+                                 capture_output=True, text=True, check=True).stdout
+        env = dict(os.environ)
+        for line in exports.splitlines():
+            name, value = line.removeprefix("export ").split("=", 1)
+            env[name] = value.strip("'")
+        gateway_port = free_port()
+        gateway = Process([aigw, "serve", "--port", str(gateway_port), "--database", f"sqlite:{workdir}/bench.sqlite"],
+                          env=env, cwd=workdir, port=gateway_port)
+        started_processes.append(gateway)
+        nginx, nginx_port = start_nginx(workdir, mock_port)
+        if nginx:
+            started_processes.append(nginx)
+        time.sleep(1)
+        results["memory_idle_mb"] = round(memory_kb(gateway.pid)["VmRSS"] / 1024, 1)
+
+        targets = {"direct": f"http://127.0.0.1:{mock_port}/v1/chat/completions",
+                   "aigw": f"http://127.0.0.1:{gateway_port}/v1/local/bench/openai/chat/completions",
+                   "cached": f"http://127.0.0.1:{gateway_port}/v1/local/bench-cache/openai/chat/completions"}
+        if nginx:
+            targets["nginx"] = f"http://127.0.0.1:{nginx_port}/v1/chat/completions"
+        extra = {"cached": {"cf-aig-cache-ttl": "3600"}}
+        throughput = {}
+        written_before = metric(gateway_port, "aigw_logs_written_total")
+        aigw_seconds = 0
+        for connections in (32, 256):
+            for name in ("direct", "nginx", "aigw", "cached"):
+                if name not in targets:
+                    continue
+                print(f"== wrk {name} c={connections}", flush=True)
+                run = wrk(targets[name], connections, args.duration, extra.get(name))
+                if name == "aigw" and connections == 256:
+                    run["memory_mb"] = round(memory_kb(gateway.pid)["VmRSS"] / 1024, 1)
+                if name == "aigw":
+                    aigw_seconds += args.duration
+                throughput.setdefault(name, {})[f"c{connections}"] = run
+        results["throughput"] = throughput
+        results["memory_at_c256_mb"] = throughput["aigw"]["c256"]["memory_mb"]
+
+        latency = {}
+        for name in ("direct", "nginx", "aigw"):
+            if name in targets:
+                print(f"== latency {name} c=1", flush=True)
+                latency[name] = wrk(targets[name], 1, args.duration, threads=1)
+        results["latency_c1"] = latency
+
+        # Logs: what the load runs wrote, and the writer's own rate into SQLite.
+        time.sleep(1)
+        written = metric(gateway_port, "aigw_logs_written_total") - written_before
+        results["logs"] = {"written_during_load": int(written), "dropped": int(metric(gateway_port, "aigw_logs_dropped_total")),
+                           "written_per_second_under_load": round(written / max(aigw_seconds, 1))}
+        print("== log writer into SQLite", flush=True)
+        bench_logs = subprocess.run([aigw, "bench-logs", "--database", f"sqlite:{workdir}/bench-logs.sqlite", "--count",
+                                     str(args.logs)], capture_output=True, text=True, check=True).stdout
+        results["logs"]["writer_sqlite"] = json.loads(bench_logs.strip().splitlines()[-1])
+        postgres = os.environ.get("AIGW_BENCH_POSTGRES")
+        if postgres:
+            print("== log writer into PostgreSQL", flush=True)
+            out = subprocess.run([aigw, "bench-logs", "--database", postgres, "--count", str(args.logs)],
+                                 capture_output=True, text=True, check=True).stdout
+            results["logs"]["writer_postgresql"] = json.loads(out.strip().splitlines()[-1])
+
+        stream_results = {}
+        for count in [int(c) for c in args.streams.split(",") if c]:
+            for name, port, path in (("direct", mock_port, "/v1/chat/completions"),
+                                     ("aigw", gateway_port, "/v1/local/bench-stream/openai/chat/completions")):
+                print(f"== {count} streams {name}", flush=True)
+                stream_results.setdefault(name, {})[str(count)] = asyncio.run(streams(port, path, count))
+        results["streams"] = stream_results
+
+        print(f"== soak {args.soak} s at c=256", flush=True)
+        samples = []
+        script = workdir / "soak.lua"
+        script.write_text(f'wrk.method = "POST"\nwrk.body = {json.dumps(CHAT)}\nwrk.headers["Content-Type"] = "application/json"\n')
+        soak = subprocess.Popen(["wrk", "-t2", "-c256", f"-d{args.soak}s", "-s", str(script), targets["aigw"]],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        start = time.monotonic()
+        while soak.poll() is None:
+            samples.append((round(time.monotonic() - start, 1), round(memory_kb(gateway.pid)["VmRSS"] / 1024, 1)))
+            time.sleep(max(1, args.soak / 30))
+        settled = [mb for t, mb in samples if t >= min(10, args.soak / 3)] or [mb for _, mb in samples]
+        results["soak"] = {"seconds": args.soak, "samples_mb": samples, "min_mb": min(settled), "max_mb": max(settled),
+                           "growth_after_warmup_mb": round(settled[-1] - settled[0], 1)}
+        results["memory_peak_mb"] = round(memory_kb(gateway.pid)["VmHWM"] / 1024, 1)
+    finally:
+        for process in reversed(started_processes):
+            process.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+    summarize(results)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.json").write_text(json.dumps(results, indent=2) + "\n")
+    markdown = report(results)
+    (RESULTS / "latest.md").write_text(markdown)
+    print(markdown)
+
+
+def summarize(results: dict) -> None:
+    """Ratios and goals."""
+    t, lat = results["throughput"], results["latency_c1"]
+    ratios = {}
+    for c in ("c32", "c256"):
+        ratios[f"aigw_over_direct_{c}"] = round(t["aigw"][c]["requests_per_second"] / t["direct"][c]["requests_per_second"], 3)
+        if "nginx" in t:
+            ratios[f"aigw_over_nginx_{c}"] = round(t["aigw"][c]["requests_per_second"] / t["nginx"][c]["requests_per_second"], 3)
+            ratios[f"cached_over_nginx_{c}"] = round(t["cached"][c]["requests_per_second"] / t["nginx"][c]["requests_per_second"], 3)
+    results["ratios"] = ratios
+    added = {p: round(lat["aigw"][f"{p}_us"] - lat["direct"][f"{p}_us"], 1) for p in ("p50", "p99")}
+    results["added_latency_c1_us"] = added
+    biggest = max((int(k) for k in results["streams"]["aigw"]), default=0)
+    results["goals"] = {
+        "aigw at least 0.5 of nginx req/s (c=32 and c=256)": ("nginx" in t) and min(
+            ratios["aigw_over_nginx_c32"], ratios["aigw_over_nginx_c256"]) >= 0.5,
+        "added p99 at c=1 under 200 us": added["p99"] < 200,
+        "memory under 100 MB at c=256": results["memory_at_c256_mb"] < 100,
+        "memory flat over the soak (under 10 MB growth after warm-up)": abs(results["soak"]["growth_after_warmup_mb"]) < 10,
+        f"{biggest} concurrent streams with no stall": results["streams"]["aigw"][str(biggest)]["stalls"] == 0,
+    }
+
+
+def report(r: dict) -> str:
+    t, lat = r["throughput"], r["latency_c1"]
+    lines = [f"# aigw benchmark, {r['date']}", "",
+             f"{r['machine']['cores']} cores; {r['settings']['duration_s']} s per wrk run (2 threads); mock upstream in its "
+             "fastest mode; aigw logging to SQLite.", "",
+             "| target | req/s c=32 | req/s c=256 | p50 c=1 | p99 c=1 |", "|---|---|---|---|---|"]
+    for name in ("direct", "nginx", "aigw", "cached"):
+        if name in t:
+            l = lat.get(name, {})
+            fmt = lambda v: f"{v:.0f} µs" if v is not None else "-"
+            lines.append(f"| {name} | {t[name]['c32']['requests_per_second']:,.0f} | {t[name]['c256']['requests_per_second']:,.0f} | "
+                         f"{fmt(l.get('p50_us'))} | {fmt(l.get('p99_us'))} |")
+    lines += ["", "| ratio | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in r["ratios"].items()]
+    lines += ["", f"Added latency at c=1 (aigw − direct): p50 {r['added_latency_c1_us']['p50']} µs, "
+                  f"p99 {r['added_latency_c1_us']['p99']} µs.", "",
+              f"Memory (RSS): idle {r['memory_idle_mb']} MB, at c=256 {r['memory_at_c256_mb']} MB, peak {r['memory_peak_mb']} MB; "
+              f"soak {r['soak']['seconds']} s: {r['soak']['min_mb']}–{r['soak']['max_mb']} MB, growth after warm-up "
+              f"{r['soak']['growth_after_warmup_mb']} MB.", ""]
+    logs = r["logs"]
+    lines.append(f"Logs: {logs['written_during_load']:,} written during the aigw load runs "
+                 f"({logs['written_per_second_under_load']:,}/s, {logs['dropped']} dropped); the writer alone: "
+                 + ", ".join(f"{v['database']} {v['logs_per_second']:,}/s" for k, v in logs.items() if k.startswith("writer_")) + ".")
+    lines += ["", f"| streams ({r['settings']['stream_chunks']} chunks, {r['settings']['stream_chunk_delay_ms']} ms apart) | "
+                  "target | completed | stalls | TTFB p50 | TTFB p99 | gap p50 | gap p99 | gap max |",
+              "|---|---|---|---|---|---|---|---|---|"]
+    for count in r["streams"]["aigw"]:
+        for name in ("direct", "aigw"):
+            s = r["streams"][name][count]
+            lines.append(f"| {count} | {name} | {s['completed']} | {s['stalls']} | {s['ttfb_p50_ms']} ms | {s['ttfb_p99_ms']} ms | "
+                         f"{s['gap_p50_ms']} ms | {s['gap_p99_ms']} ms | {s['gap_max_ms']} ms |")
+    lines += ["", "| goal | met |", "|---|---|"] + [f"| {k} | {'yes' if v else 'NO'} |" for k, v in r["goals"].items()]
+    return "\n".join(lines) + "\n"
+
+
+if __name__ == "__main__":
+    main()
