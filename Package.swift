@@ -88,6 +88,8 @@ let package = Package(
                 "GatewayServer",
                 "MockUpstream",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
         // The seed's steps walked through with the binding against a running gateway.

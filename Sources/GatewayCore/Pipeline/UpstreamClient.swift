@@ -18,6 +18,8 @@ public final class UpstreamClient: Sendable {
         configuration.decompression = .disabled
         configuration.httpVersion = .automatic
         configuration.timeout = .init(connect: .seconds(10), read: nil)
+        // No tracing spans per request (AHC otherwise builds one for the global tracer).
+        configuration.tracing.tracer = nil
         // A refused connection fails the attempt at once (a 502 the retry policy can act
         // on) instead of being retried inside the client until the connect timeout.
         configuration.connectionPool.retryConnectionEstablishment = false
