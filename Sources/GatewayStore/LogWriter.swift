@@ -1,4 +1,5 @@
 import GatewayCore
+import NIOPosix
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -185,7 +186,12 @@ public final class LogWriter: LogSink, Service {
     }
 
     private func attemptWrite(_ batch: [LogRecord]) async {
-        let stored = batch.map { $0.finalized(prices: prices) }
+        // Deriving the stored fields parses every answer: CPU work kept off the event loops
+        // (which run the requests) on NIO's thread pool.
+        let prices = self.prices
+        let stored =
+            (try? await NIOThreadPool.singleton.runIfActive { batch.map { $0.finalized(prices: prices) } })
+            ?? batch.map { $0.finalized(prices: prices) }
         var delay = Duration.milliseconds(100)
         var failures = 0
         while true {
