@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // The client library (the binding) and the wire types the server shares with it.
@@ -48,12 +49,13 @@ let package = Package(
             ],
             resources: [.copy("Cost/prices.json")]
         ),
-        // Log stores (SQLite) and the batch writer that feeds them off the request path.
+        // Stores (SQLite, PostgreSQL) and the batch writer that feeds them off the request path.
         .target(
             name: "GatewayStore",
             dependencies: [
                 "GatewayCore",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),

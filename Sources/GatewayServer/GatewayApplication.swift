@@ -116,11 +116,10 @@ public enum GatewayApplication {
         return directory
     }
 
-    /// Opens the store a database setting names: `sqlite:PATH`, `sqlite://PATH` or a plain path.
+    /// Opens the store a database setting names: `postgres://...`, or `sqlite:PATH`, `sqlite://PATH` or a plain path.
     public static func openStore(_ database: String, logger: Logger) async throws -> any DataStore {
         if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            throw ConfigurationError(
-                "database: PostgreSQL is not available in this build yet; use an SQLite path (sqlite:aigw.sqlite)")
+            return try await PostgresStore.open(url: database, logger: logger)
         }
         var path = database
         for prefix in ["sqlite://", "sqlite:"] where path.hasPrefix(prefix) {

@@ -1,6 +1,7 @@
 import Foundation
 import GatewayCore
 import NIOCore
+import Testing
 
 @testable import GatewayStore
 
@@ -29,4 +30,46 @@ func sampleRecord(gateway: String = "g", index: Int = 0, storePayload: Bool = tr
         cap: 1024 * 1024,
         body: ByteBuffer(string: #"{"usage":{"prompt_tokens":11,"completion_tokens":7}}"#))
     return record
+}
+
+/// The databases the shared store tests run against: SQLite always, PostgreSQL when
+/// `AIGW_TEST_POSTGRES_URL` names a server (`bash scripts/postgres start` prints it). Under
+/// CI (`CI` set) PostgreSQL is always among them, so a missing server fails the run instead
+/// of skipping its tests.
+enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
+    case sqlite, postgres
+
+    static var all: [StoreKind] {
+        let environment = ProcessInfo.processInfo.environment
+        let postgresWanted = environment["AIGW_TEST_POSTGRES_URL"] != nil || environment["CI"] != nil
+        return postgresWanted ? [.sqlite, .postgres] : [.sqlite]
+    }
+
+    var testDescription: String { rawValue }
+
+    /// A new, empty, migrated store: a fresh SQLite file, or a fresh PostgreSQL database.
+    func open() async throws -> any DataStore {
+        let store: any DataStore
+        switch self {
+        case .sqlite: store = try await SQLiteStore.open(path: temporaryDatabasePath())
+        case .postgres: store = try await PostgresStore.open(url: try await Self.freshPostgresDatabase())
+        }
+        try await store.migrate()
+        return store
+    }
+
+    /// Creates a database of its own for one test on the test server and returns its URL.
+    static func freshPostgresDatabase() async throws -> String {
+        guard let url = ProcessInfo.processInfo.environment["AIGW_TEST_POSTGRES_URL"] else {
+            throw ConfigurationError(
+                "AIGW_TEST_POSTGRES_URL is not set: the PostgreSQL store tests need a server (eval \"$(bash scripts/postgres start)\")")
+        }
+        let name = "aigw_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
+        let admin = try await PostgresStore.open(url: url)
+        _ = try await admin.rows("CREATE DATABASE \(name)")
+        try await admin.close()
+        var components = URLComponents(string: url)!
+        components.path = "/" + name
+        return components.string!
+    }
 }

@@ -237,13 +237,13 @@ public final class SQLiteStore: DataStore {
     }
 
     public func logs(gatewayID: String, query: LogQuery) async throws -> LogPage {
-        let filter = SQLiteLogFilter(gatewayID: gatewayID, conditions: query.conditions, search: query.search)
+        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: query.conditions, search: query.search, dialect: .sqlite)
         let direction = query.descending ? "DESC" : "ASC"
         let rows = try await api.query(
-            "SELECT * FROM logs WHERE \(filter.sql) ORDER BY \(SQLiteLogFilter.column(query.orderBy)) \(direction), "
+            "SELECT * FROM logs WHERE \(filter.sql) ORDER BY \(LogFilterSQL.column(query.orderBy)) \(direction), "
                 + "id \(direction) LIMIT ? OFFSET ?",
-            filter.binds + [.integer(query.perPage), .integer((query.page - 1) * query.perPage)])
-        let total = try await api.query("SELECT COUNT(*) AS n FROM logs WHERE \(filter.sql)", filter.binds)
+            filter.binds.map(SQLiteData.init) + [.integer(query.perPage), .integer((query.page - 1) * query.perPage)])
+        let total = try await api.query("SELECT COUNT(*) AS n FROM logs WHERE \(filter.sql)", filter.binds.map(SQLiteData.init))
         return LogPage(logs: rows.map(Self.decodeLog), totalCount: Int(total.first?.column("n")?.integer ?? 0))
     }
 
@@ -278,14 +278,14 @@ public final class SQLiteStore: DataStore {
     }
 
     public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
-        let filter = SQLiteLogFilter(gatewayID: gatewayID, conditions: deletion.conditions)
+        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: deletion.conditions, dialect: .sqlite)
         var sql = "DELETE FROM logs WHERE \(filter.sql)"
-        var binds = filter.binds
+        var binds = filter.binds.map(SQLiteData.init)
         if let limit = deletion.limit {
             let direction = deletion.descending ? "DESC" : "ASC"
             sql =
                 "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE \(filter.sql) ORDER BY "
-                + "\(SQLiteLogFilter.column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?)"
+                + "\(LogFilterSQL.column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?)"
             binds.append(.integer(limit))
         }
         return try await write(sql + " RETURNING id", binds).count
@@ -327,14 +327,14 @@ public final class SQLiteStore: DataStore {
         !(try await write("DELETE FROM gateways WHERE id = ? RETURNING id", [.text(id)]).isEmpty)
     }
 
-    private static let settingsEncoder: JSONEncoder = {
+    static let settingsEncoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         encoder.outputFormatting = .sortedKeys
         return encoder
     }()
 
-    private static let settingsDecoder: JSONDecoder = {
+    static let settingsDecoder: JSONDecoder = {
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .millisecondsSince1970
         return decoder
@@ -424,6 +424,16 @@ public final class SQLiteStore: DataStore {
 }
 
 extension SQLiteData {
+    init(_ value: StoreValue) {
+        switch value {
+        case .text(let text): self = .text(text)
+        case .integer(let number): self = .integer(number)
+        case .double(let number): self = .float(number)
+        case .bool(let flag): self = .integer(flag ? 1 : 0)
+        case .null: self = .null
+        }
+    }
+
     static func optionalInteger(_ value: Int?) -> SQLiteData { value.map { .integer(SQLiteInt64($0)) } ?? .null }
     static func optionalText(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
     static func bool(_ value: Bool) -> SQLiteData { .integer(value ? 1 : 0) }

@@ -1,19 +1,51 @@
 import GatewayCore
-import SQLiteNIO
 
-/// A `WHERE` clause over the `logs` table, with its bound values, built from log conditions.
-struct SQLiteLogFilter {
+/// A value bound into a statement, before a store turns it into its driver's type.
+enum StoreValue: Sendable, Equatable {
+    case text(String)
+    case integer(Int)
+    case double(Double)
+    case bool(Bool)
+    case null
+}
+
+/// The SQL that differs between the stores' databases.
+struct SQLDialect: Sendable {
+    /// Case-insensitive `LIKE`.
+    var like: String
+    /// The false literal, for `COALESCE`.
+    var falseLiteral: String
+    /// A row source of a log's metadata entries, with text columns `key` and `value`.
+    var metadataEntries: String
+    /// The metadata as text, for the free-text search.
+    var metadataText: String
+
+    static let sqlite = SQLDialect(
+        like: "LIKE", falseLiteral: "0",
+        metadataEntries: "(SELECT key, CAST(atom AS TEXT) AS value FROM json_each(logs.metadata))",
+        metadataText: "metadata")
+
+    static let postgres = SQLDialect(
+        like: "ILIKE", falseLiteral: "false",
+        metadataEntries: "jsonb_each_text(logs.metadata) AS entry(key, value)", metadataText: "metadata::text")
+}
+
+/// A `WHERE` clause over the `logs` table, with its bound values, built from log
+/// conditions. Placeholders are written `?`; a store whose driver numbers them rewrites them.
+struct LogFilterSQL {
     private(set) var clauses: [String] = []
-    private(set) var binds: [SQLiteData] = []
+    private(set) var binds: [StoreValue] = []
+    let dialect: SQLDialect
 
     /// The logs of one gateway matching every condition (and the search text, when given).
-    init(gatewayID: String, conditions: [LogCondition], search: String? = nil) {
+    init(gatewayID: String, conditions: [LogCondition], search: String? = nil, dialect: SQLDialect) {
+        self.dialect = dialect
         clauses.append("gateway_id = ?")
         binds.append(.text(gatewayID))
         for condition in conditions { add(condition) }
         if let search, !search.isEmpty {
-            let columns = ["id", "provider", "model", "path", "event_id", "metadata"]
-            clauses.append("(" + columns.map { "\($0) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+            let columns = ["id", "provider", "model", "path", "event_id", dialect.metadataText]
+            clauses.append("(" + columns.map { "\($0) \(dialect.like) ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
             binds += Array(repeating: .text(Self.likePattern(search)), count: columns.count)
         }
     }
@@ -33,7 +65,7 @@ struct SQLiteLogFilter {
     private mutating func add(_ condition: LogCondition) {
         switch condition.field {
         case .metadataKey: addMetadata(condition, part: "key")
-        case .metadataValue: addMetadata(condition, part: "CAST(atom AS TEXT)")
+        case .metadataValue: addMetadata(condition, part: "value")
         default: addColumn(condition, column: Self.column(condition.field))
         }
     }
@@ -51,10 +83,10 @@ struct SQLiteLogFilter {
             if includesNull { parts.append("\(column) IS NULL") }
             let matches = "(" + parts.joined(separator: " OR ") + ")"
             // NOT (x IN (...)) is NULL for a NULL x; a log without the field does not equal the values.
-            clauses.append(condition.comparison == .equals ? matches : "NOT COALESCE(\(matches), 0)")
+            clauses.append(condition.comparison == .equals ? matches : "NOT COALESCE(\(matches), \(dialect.falseLiteral))")
         case .contains:
             clauses.append(
-                "(" + present.map { _ in "\(column) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
+                "(" + present.map { _ in "CAST(\(column) AS TEXT) \(dialect.like) ? ESCAPE '\\'" }.joined(separator: " OR ") + ")")
             binds += present.map { .text(Self.likePattern(Self.text($0))) }
         case .lessThan, .greaterThan, .atLeast, .atMost:
             let symbol =
@@ -69,19 +101,19 @@ struct SQLiteLogFilter {
         }
     }
 
-    /// Conditions on metadata keys or values, through SQLite's `json_each`.
+    /// Conditions on metadata keys or values, over the dialect's metadata entries.
     private mutating func addMetadata(_ condition: LogCondition, part: String) {
         let texts = condition.values.map(Self.text)
         let test: String
         switch condition.comparison {
         case .contains:
-            test = "(" + texts.map { _ in "\(part) LIKE ? ESCAPE '\\'" }.joined(separator: " OR ") + ")"
+            test = "(" + texts.map { _ in "\(part) \(dialect.like) ? ESCAPE '\\'" }.joined(separator: " OR ") + ")"
             binds += texts.map { .text(Self.likePattern($0)) }
         default:
             test = "\(part) IN (\(Self.placeholders(texts.count)))"
             binds += texts.map { .text($0) }
         }
-        let exists = "EXISTS (SELECT 1 FROM json_each(logs.metadata) WHERE \(test))"
+        let exists = "EXISTS (SELECT 1 FROM \(dialect.metadataEntries) WHERE \(test))"
         clauses.append(condition.comparison == .notEquals ? "NOT \(exists)" : exists)
     }
 
@@ -89,11 +121,11 @@ struct SQLiteLogFilter {
         Array(repeating: "?", count: count).joined(separator: ",")
     }
 
-    private static func bind(_ value: LogFilterValue) -> SQLiteData {
+    private static func bind(_ value: LogFilterValue) -> StoreValue {
         switch value {
         case .text(let text): .text(text)
-        case .number(let number): .float(number)
-        case .bool(let flag): .integer(flag ? 1 : 0)
+        case .number(let number): .double(number)
+        case .bool(let flag): .bool(flag)
         case .date(let milliseconds): .integer(Int(milliseconds))
         case .null: .null
         }

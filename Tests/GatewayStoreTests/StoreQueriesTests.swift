@@ -6,13 +6,12 @@ import Testing
 
 @testable import GatewayStore
 
-@Suite("SQLite store: the logs API's filters, ordering, paging, patches and deletes; gateways")
-struct SQLiteLogQueriesTests {
+@Suite("Log stores, SQLite and PostgreSQL alike: the logs API's filters, ordering, paging, patches and deletes; gateways")
+struct StoreQueriesTests {
     /// Ten logs in gateway `g` (index 0...9: provider openai for even, groq for odd; failures
     /// for multiples of 3; duration 10×index; created one second apart), two in gateway `other`.
-    func filledStore() async throws -> (SQLiteStore, [StoredLog]) {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
-        try await store.migrate()
+    func filledStore(_ kind: StoreKind) async throws -> (any DataStore, [StoredLog]) {
+        let store = try await kind.open()
         let start = Date(timeIntervalSince1970: 1_750_000_000)
         var logs: [StoredLog] = []
         for index in 0..<10 {
@@ -32,9 +31,9 @@ struct SQLiteLogQueriesTests {
 
     func ids(_ page: LogPage) -> [String] { page.logs.map(\.id) }
 
-    @Test("newest first, paged, with the total across pages")
-    func paging() async throws {
-        let (store, logs) = try await filledStore()
+    @Test("newest first, paged, with the total across pages", arguments: StoreKind.all)
+    func paging(kind: StoreKind) async throws {
+        let (store, logs) = try await filledStore(kind)
         var query = LogQuery()
         query.perPage = 4
         query.page = 2
@@ -44,9 +43,9 @@ struct SQLiteLogQueriesTests {
         try await store.close()
     }
 
-    @Test("conditions combine; eq takes any of its values; neq, lt, gt, contains, bounds")
-    func conditions() async throws {
-        let (store, logs) = try await filledStore()
+    @Test("conditions combine; eq takes any of its values; neq, lt, gt, contains, bounds", arguments: StoreKind.all)
+    func conditions(kind: StoreKind) async throws {
+        let (store, logs) = try await filledStore(kind)
         func matching(_ conditions: [LogCondition]) async throws -> Set<String> {
             var query = LogQuery()
             query.conditions = conditions
@@ -79,9 +78,9 @@ struct SQLiteLogQueriesTests {
         try await store.close()
     }
 
-    @Test("search looks in metadata, event id and model; LIKE wildcards in it are literal")
-    func search() async throws {
-        let (store, logs) = try await filledStore()
+    @Test("search looks in metadata, event id and model; LIKE wildcards in it are literal", arguments: StoreKind.all)
+    func search(kind: StoreKind) async throws {
+        let (store, logs) = try await filledStore(kind)
         var query = LogQuery()
         query.search = "evt-3"
         #expect(ids(try await store.logs(gatewayID: "g", query: query)) == [logs[3].log.id])
@@ -90,9 +89,9 @@ struct SQLiteLogQueriesTests {
         try await store.close()
     }
 
-    @Test("ordering by another field, ascending")
-    func ordering() async throws {
-        let (store, logs) = try await filledStore()
+    @Test("ordering by another field, ascending", arguments: StoreKind.all)
+    func ordering(kind: StoreKind) async throws {
+        let (store, logs) = try await filledStore(kind)
         var query = LogQuery()
         query.orderBy = .duration
         query.descending = false
@@ -101,9 +100,9 @@ struct SQLiteLogQueriesTests {
         try await store.close()
     }
 
-    @Test("concurrent patches of different fields all land")
-    func concurrentPatches() async throws {
-        let (store, logs) = try await filledStore()
+    @Test("concurrent patches of different fields all land", arguments: StoreKind.all)
+    func concurrentPatches(kind: StoreKind) async throws {
+        let (store, logs) = try await filledStore(kind)
         let targets = logs.map(\.log.id)
         try await withThrowingTaskGroup(of: Void.self) { group in
             for id in targets {
@@ -126,9 +125,9 @@ struct SQLiteLogQueriesTests {
         try await store.close()
     }
 
-    @Test("delete by filters, with a limit taking the oldest first; bodies go with the logs")
-    func deletion() async throws {
-        let (store, logs) = try await filledStore()
+    @Test("delete by filters, with a limit taking the oldest first; bodies go with the logs", arguments: StoreKind.all)
+    func deletion(kind: StoreKind) async throws {
+        let (store, logs) = try await filledStore(kind)
         var deletion = LogDeletion()
         deletion.conditions = [LogCondition(.success, .equals, [.bool(false)])]
         deletion.limit = 2
@@ -142,9 +141,9 @@ struct SQLiteLogQueriesTests {
         try await store.close()
     }
 
-    @Test("gateways: create once, save, list, delete with their logs")
-    func gateways() async throws {
-        let (store, _) = try await filledStore()
+    @Test("gateways: create once, save, list, delete with their logs", arguments: StoreKind.all)
+    func gateways(kind: StoreKind) async throws {
+        let (store, _) = try await filledStore(kind)
         var settings = GatewaySettings(id: "g")
         #expect(try await store.createGateway(settings))
         #expect(try await !store.createGateway(GatewaySettings(id: "g")))

@@ -5,9 +5,42 @@ import Testing
 
 @testable import GatewayStore
 
-@Suite("SQLite log store")
-struct SQLiteStoreTests {
-    @Test("migrations run once and again without harm")
+@Suite("Log stores, SQLite and PostgreSQL alike: migrations, round trips, batches")
+struct StoreTests {
+    @Test("PostgreSQL: migrations run once, and again (from several processes at once) without harm")
+    func postgresMigrations() async throws {
+        guard StoreKind.all.contains(.postgres) else { return }
+        let url = try await StoreKind.freshPostgresDatabase()
+        // Several stores migrating one database at once: the advisory lock lets one apply each step.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for _ in 0..<4 {
+                group.addTask {
+                    let store = try await PostgresStore.open(url: url)
+                    try await store.migrate()
+                    try await store.close()
+                }
+            }
+            try await group.waitForAll()
+        }
+        let store = try await PostgresStore.open(url: url)
+        try await store.migrate()
+        #expect(try await store.count(gatewayID: nil) == 0)
+        let versions = try await store.rows("SELECT COUNT(*) AS n FROM schema_migrations")
+        #expect(versions.first?.value("n", as: Int.self) == PostgresStore.migrations.count)
+        try await store.close()
+    }
+
+    @Test("PostgreSQL: an unreachable server is a clear error naming it, without the password")
+    func postgresUnreachable() async throws {
+        do {
+            _ = try await PostgresStore.open(url: "postgres://me:secret-pw@127.0.0.1:1/db")
+            Issue.record("expected an error")
+        } catch let error as ConfigurationError {
+            #expect(error.message.contains("127.0.0.1:1") && !error.message.contains("secret-pw"), "\(error.message)")
+        }
+    }
+
+    @Test("SQLite: migrations run once and again without harm")
     func migrations() async throws {
         let path = temporaryDatabasePath()
         let store = try await SQLiteStore.open(path: path)
@@ -21,10 +54,9 @@ struct SQLiteStoreTests {
         try await reopened.close()
     }
 
-    @Test("a log reads back with every field it was written with")
-    func roundTrip() async throws {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
-        try await store.migrate()
+    @Test("a log reads back with every field it was written with", arguments: StoreKind.all)
+    func roundTrip(kind: StoreKind) async throws {
+        let store = try await kind.open()
         let stored = sampleRecord(index: 3).finalized()
         try await store.insert([stored])
         let log = try #require(try await store.log(id: stored.log.id, gatewayID: "g"))
@@ -44,10 +76,9 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
-    @Test("without payload: tokens kept, heads and bodies not")
-    func withoutPayload() async throws {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
-        try await store.migrate()
+    @Test("without payload: tokens kept, heads and bodies not", arguments: StoreKind.all)
+    func withoutPayload(kind: StoreKind) async throws {
+        let store = try await kind.open()
         let stored = sampleRecord(storePayload: false).finalized()
         try await store.insert([stored])
         let log = try #require(try await store.log(id: stored.log.id, gatewayID: "g"))
@@ -58,10 +89,9 @@ struct SQLiteStoreTests {
         try await store.close()
     }
 
-    @Test("a large batch is written whole, across several statements, and a replayed batch writes nothing twice")
-    func largeBatch() async throws {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
-        try await store.migrate()
+    @Test("a large batch is written whole, across several statements, and a replayed batch writes nothing twice", arguments: StoreKind.all)
+    func largeBatch(kind: StoreKind) async throws {
+        let store = try await kind.open()
         let batch = (0..<2500).map { sampleRecord(index: $0).finalized() }
         try await store.insert(batch)
         try await store.insert(Array(batch.prefix(10)))

@@ -1,0 +1,184 @@
+import AIGateway
+import Foundation
+import GatewayCore
+import NIOCore
+import PostgresNIO
+
+extension PostgresStore {
+    /// The columns a log is read from (metadata as JSON text).
+    static let logColumns = SQLiteStore.columns.map { $0 == "metadata" ? "metadata::text AS metadata" : $0 }
+        .joined(separator: ", ")
+
+    public func insert(_ logs: [StoredLog]) async throws {
+        guard !logs.isEmpty else { return }
+        try await transaction { connection in
+            for chunk in logs.chunked(Self.rowsPerStatement) {
+                _ = try await connection.query(Self.insertRows(chunk), logger: logger)
+                let bodies = chunk.filter { $0.requestBody != nil || $0.responseBody != nil }
+                if !bodies.isEmpty { _ = try await connection.query(Self.insertBodies(bodies), logger: logger) }
+            }
+        }
+    }
+
+    /// One multi-row INSERT; idempotent, so a batch retried after a lost acknowledgement writes nothing twice.
+    static func insertRows(_ logs: ArraySlice<StoredLog>) -> PostgresQuery {
+        let columns = SQLiteStore.columns
+        var sql = "INSERT INTO logs (\(columns.joined(separator: ","))) VALUES "
+        var binds = PostgresBindings(capacity: logs.count * columns.count)
+        var parameter = 0
+        for (row, stored) in logs.enumerated() {
+            if row > 0 { sql += "," }
+            sql += "("
+            for column in 0..<columns.count {
+                parameter += 1
+                sql += (column > 0 ? "," : "") + "$\(parameter)" + (columns[column] == "metadata" ? "::jsonb" : "")
+            }
+            sql += ")"
+            let log = stored.log
+            binds.append(log.id)
+            binds.append(log.gatewayID)
+            binds.append(log.provider)
+            binds.append(log.model)
+            binds.append(log.modelType)
+            binds.append(log.path)
+            binds.append(log.duration)
+            binds.append(log.requestType)
+            binds.append(log.requestContentType)
+            binds.append(log.statusCode)
+            binds.append(log.responseContentType)
+            binds.append(log.success)
+            binds.append(log.cached)
+            binds.append(log.tokensIn)
+            binds.append(log.tokensOut)
+            binds.append(stored.usage.cachedInput)
+            binds.append(stored.usage.cacheCreationInput)
+            binds.append(log.metadata.flatMap(SQLiteStore.encodeMetadata))
+            binds.append(log.step)
+            binds.append(log.cost)
+            binds.append(log.customCost)
+            binds.append(log.requestSize)
+            binds.append(log.requestHead)
+            binds.append(log.requestHeadComplete)
+            binds.append(log.responseSize)
+            binds.append(log.responseHead)
+            binds.append(log.responseHeadComplete)
+            binds.append(Int(log.createdAt.timeIntervalSince1970 * 1000))
+            binds.append(log.eventID)
+            binds.append(log.feedback)
+            binds.append(log.score)
+            binds.append(log.error)
+        }
+        return PostgresQuery(unsafeSQL: sql + " ON CONFLICT (id) DO NOTHING", binds: binds)
+    }
+
+    static func insertBodies(_ logs: [StoredLog]) -> PostgresQuery {
+        var sql = "INSERT INTO log_bodies (log_id, request, response) VALUES "
+        var binds = PostgresBindings(capacity: logs.count * 3)
+        for (index, stored) in logs.enumerated() {
+            sql += (index > 0 ? "," : "") + "($\(index * 3 + 1),$\(index * 3 + 2),$\(index * 3 + 3))"
+            binds.append(stored.log.id)
+            binds.append(stored.requestBody.map { ByteBuffer(bytes: $0) })
+            binds.append(stored.responseBody.map { ByteBuffer(bytes: $0) })
+        }
+        return PostgresQuery(unsafeSQL: sql + " ON CONFLICT (log_id) DO NOTHING", binds: binds)
+    }
+
+    public func log(id: String, gatewayID: String) async throws -> AIGatewayLog? {
+        try await rows("SELECT \(Self.logColumns) FROM logs WHERE id = ? AND gateway_id = ?", [.text(id), .text(gatewayID)])
+            .first.map(Self.decodeLog)
+    }
+
+    public func logs(gatewayID: String, query: LogQuery) async throws -> LogPage {
+        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: query.conditions, search: query.search, dialect: .postgres)
+        let direction = query.descending ? "DESC" : "ASC"
+        let page = try await rows(
+            "SELECT \(Self.logColumns) FROM logs WHERE \(filter.sql) ORDER BY \(LogFilterSQL.column(query.orderBy)) "
+                + "\(direction), id \(direction) LIMIT ? OFFSET ?",
+            filter.binds + [.integer(query.perPage), .integer((query.page - 1) * query.perPage)])
+        let total = try await rows("SELECT COUNT(*) AS n FROM logs WHERE \(filter.sql)", filter.binds)
+        return LogPage(logs: page.map(Self.decodeLog), totalCount: total.first?.value("n", as: Int.self) ?? 0)
+    }
+
+    public func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog? {
+        var assignments: [String] = []
+        var values: [StoreValue] = []
+        func assign(_ column: String, _ value: StoreValue, cast: String = "") {
+            assignments.append("\(column) = ?\(cast)")
+            values.append(value)
+        }
+        switch patch.feedback {
+        case .unchanged: break
+        case .cleared: assign("feedback", .null)
+        case .set(let value): assign("feedback", .integer(value))
+        }
+        switch patch.score {
+        case .unchanged: break
+        case .cleared: assign("score", .null)
+        case .set(let value): assign("score", .integer(value))
+        }
+        switch patch.metadata {
+        case .unchanged: break
+        case .cleared: assign("metadata", .null, cast: "::jsonb")
+        case .set(let value): assign("metadata", SQLiteStore.encodeMetadata(value).map(StoreValue.text) ?? .null, cast: "::jsonb")
+        }
+        guard !assignments.isEmpty else { return try await log(id: id, gatewayID: gatewayID) }
+        // One statement: concurrent patches of different fields each change only their own columns.
+        return try await rows(
+            "UPDATE logs SET \(assignments.joined(separator: ", ")) WHERE id = ? AND gateway_id = ? RETURNING \(Self.logColumns)",
+            values + [.text(id), .text(gatewayID)]
+        ).first.map(Self.decodeLog)
+    }
+
+    public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
+        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: deletion.conditions, dialect: .postgres)
+        var sql = "DELETE FROM logs WHERE \(filter.sql)"
+        var values = filter.binds
+        if let limit = deletion.limit {
+            let direction = deletion.descending ? "DESC" : "ASC"
+            sql =
+                "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE \(filter.sql) ORDER BY "
+                + "\(LogFilterSQL.column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?)"
+            values.append(.integer(limit))
+        }
+        return try await rows(sql + " RETURNING id", values).count
+    }
+
+    public func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {
+        guard let row = try await rows("SELECT request, response FROM log_bodies WHERE log_id = ?", [.text(id)]).first else {
+            return (nil, nil)
+        }
+        let request = row.value("request", as: ByteBuffer.self).map { Array($0.readableBytesView) }
+        let response = row.value("response", as: ByteBuffer.self).map { Array($0.readableBytesView) }
+        return (request, response)
+    }
+
+    public func count(gatewayID: String?) async throws -> Int {
+        let result =
+            if let gatewayID {
+                try await rows("SELECT COUNT(*) AS n FROM logs WHERE gateway_id = ?", [.text(gatewayID)])
+            } else {
+                try await rows("SELECT COUNT(*) AS n FROM logs")
+            }
+        return result.first?.value("n", as: Int.self) ?? 0
+    }
+
+    static func decodeLog(_ row: PostgresRandomAccessRow) -> AIGatewayLog {
+        func text(_ name: String) -> String? { row.value(name, as: String.self) }
+        func int(_ name: String) -> Int? { row.value(name, as: Int.self) }
+        func bool(_ name: String) -> Bool { row.value(name, as: Bool.self) ?? false }
+        let metadata = text("metadata").flatMap { try? JSONDecoder().decode(LogMetadata.self, from: Data($0.utf8)) }
+        return AIGatewayLog(
+            id: text("id") ?? "", gatewayID: text("gateway_id") ?? "", provider: text("provider") ?? "",
+            model: text("model") ?? "", modelType: text("model_type"), path: text("path") ?? "",
+            duration: int("duration") ?? 0, requestType: text("request_type"),
+            requestContentType: text("request_content_type"), statusCode: int("status_code") ?? 0,
+            responseContentType: text("response_content_type"), success: bool("success"), cached: bool("cached"),
+            tokensIn: int("tokens_in"), tokensOut: int("tokens_out"), metadata: metadata, step: int("step"),
+            cost: row.value("cost", as: Double.self), customCost: row.value("custom_cost", as: Bool.self),
+            requestSize: int("request_size") ?? 0, requestHead: text("request_head"),
+            requestHeadComplete: bool("request_head_complete"), responseSize: int("response_size") ?? 0,
+            responseHead: text("response_head"), responseHeadComplete: bool("response_head_complete"),
+            createdAt: Date(timeIntervalSince1970: Double(int("created_at") ?? 0) / 1000), eventID: text("event_id"),
+            feedback: int("feedback"), score: int("score"), error: text("error"))
+    }
+}
