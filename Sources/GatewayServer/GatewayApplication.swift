@@ -45,8 +45,10 @@ public enum GatewayApplication {
         let providers = try ProviderTable(
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
         let gateways = try await loadGateways(configuration: configuration, store: store)
+        // With PostgreSQL, several processes share the store: rate limits are counted in it.
+        let postgres = store as? PostgresStore
         let features = GatewayFeatures(
-            rateLimiter: RateLimiter(),
+            rateLimiter: postgres.map { PostgresRateLimiter(store: $0, logger: logger) as any RateLimiting } ?? RateLimiter(),
             runTokens: RunTokens(try await store.runTokens()),
             providerKeys: ProviderKeys(
                 try await store.providerKeys(), cipher: try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))),
@@ -63,7 +65,7 @@ public enum GatewayApplication {
             return shown.effectivePublicURL
         }
         let router = Router(context: GatewayRequestContext.self)
-        HealthRoutes(store: store).register(on: router)
+        HealthRoutes(store: store, writer: writer).register(on: router)
         MetricsRoute(registry: registry).register(on: router)
         ProviderRoute(pipeline: pipeline).register(on: router)
         ManagementAPI(
@@ -84,7 +86,10 @@ public enum GatewayApplication {
             GatewayPersistence(directory: gateways, store: store, logger: logger),
             ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
             ResponseCache.Eviction(cache: features.cache, interval: .milliseconds(configuration.cache.evictionIntervalMs)),
-        ]
+        ] + (postgres.map {
+            // Other processes' changes to gateways, tokens and keys apply here within a second.
+            [SharedStateSync(store: $0, directory: gateways, features: features, interval: .milliseconds(500), logger: logger)]
+        } ?? [])
         let application = Application(
             router: router,
             // No server name: the upstream's own `Server` header passes through unchanged.

@@ -40,6 +40,12 @@ public final class GatewayRecords<Record: GatewayScopedRecord>: Sendable {
         }
     }
 
+    /// Replaces every record with `records` (what the store holds now, for another process's changes).
+    public func replaceAll(_ records: [Record]) {
+        let grouped = Dictionary(grouping: records, by: \.gatewayID)
+        self.records.withLock { $0 = grouped }
+    }
+
     /// Forgets every record of a deleted gateway.
     public func removeAll(gatewayID: String) {
         _ = records.withLock { $0.removeValue(forKey: gatewayID) }

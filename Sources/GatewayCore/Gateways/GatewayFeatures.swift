@@ -4,13 +4,13 @@ import AIGateway
 /// windows, run tokens, stored provider keys, and the response cache. The pipeline reads
 /// them; the management API changes them, and tells them when a gateway changes or goes.
 public struct GatewayFeatures: Sendable {
-    public let rateLimiter: RateLimiter
+    public let rateLimiter: any RateLimiting
     public let runTokens: RunTokens
     public let providerKeys: ProviderKeys
     public let cache: ResponseCache
 
     /// Features over these parts.
-    public init(rateLimiter: RateLimiter, runTokens: RunTokens, providerKeys: ProviderKeys, cache: ResponseCache) {
+    public init(rateLimiter: any RateLimiting, runTokens: RunTokens, providerKeys: ProviderKeys, cache: ResponseCache) {
         self.rateLimiter = rateLimiter
         self.runTokens = runTokens
         self.providerKeys = providerKeys

@@ -17,9 +17,16 @@ extension GatewayPipeline {
         return nil
     }
 
+    /// Why the request goes no further: no valid token, or over the rate limit (checked in
+    /// that order, so unauthenticated requests spend nobody's budget); nil when it may go on.
+    func refusal(_ request: GatewayRequest, gateway: GatewaySettings) async -> GatewayError? {
+        if let refused = authenticate(request, gateway: gateway) { return refused }
+        return await rateLimit(gateway)
+    }
+
     /// Counts the request against the gateway's rate limit: over it, 429, code 2003.
-    func rateLimit(_ gateway: GatewaySettings) -> GatewayError? {
-        guard case .limited(let seconds) = features.rateLimiter.admit(gateway) else { return nil }
+    func rateLimit(_ gateway: GatewaySettings) async -> GatewayError? {
+        guard case .limited(let seconds) = await features.rateLimiter.admit(gateway) else { return nil }
         return .rateLimited(gateway, retryAfterSeconds: seconds)
     }
 

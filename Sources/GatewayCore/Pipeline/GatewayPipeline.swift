@@ -64,7 +64,7 @@ public struct GatewayPipeline: Sendable {
         draft.requestContentType = request.headers[.contentType]
 
         // 3. Authentication and the rate limit: refused requests are logged, and reach no provider.
-        if let refusal = authenticate(request, gateway: gateway) ?? rateLimit(gateway) {
+        if let refusal = await refusal(request, gateway: gateway) {
             let log = gateway.collectLogs ? PendingLog(draft, sink: logs) : nil
             return errorResponse(refusal, log: log, started: started, provider: route.provider)
         }
@@ -147,7 +147,7 @@ public struct GatewayPipeline: Sendable {
         let steps: [UniversalStep]
         do {
             gateway = try gateways.resolve(gatewayID)
-            if let refusal = authenticate(request, gateway: gateway) ?? rateLimit(gateway) { throw refusal }
+            if let refusal = await refusal(request, gateway: gateway) { throw refusal }
             directives = try RequestDirectives(headers: request.headers)
             steps = try UniversalStep.parse(try await collectBody(request), providers: providers)
         } catch {

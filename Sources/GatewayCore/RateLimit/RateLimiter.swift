@@ -2,6 +2,15 @@ import AIGateway
 import Foundation
 import Synchronization
 
+/// Something that counts requests against each gateway's rate limit: in this process
+/// (``RateLimiter``), or in a database every process shares.
+public protocol RateLimiting: Sendable {
+    /// Counts one request to `gateway` if its budget allows it.
+    func admit(_ gateway: GatewaySettings) async -> RateLimiter.Decision
+    /// Forgets a gateway's window (when it is deleted).
+    func forget(_ gatewayID: String)
+}
+
 /// Each gateway's request budget (SPEC section 7): `rate_limiting_limit` requests per
 /// `rate_limiting_interval` seconds, counted in `fixed` windows aligned to the clock
 /// (`[0, 60)`, `[60, 120)`, ... for 60 s) or over a `sliding` window (the last 60 s).
@@ -10,7 +19,7 @@ import Synchronization
 /// at once let exactly L through. The sliding window keeps the admission times of the
 /// last interval (at most L per gateway), so it is exact too. The wall clock is injected:
 /// the window logic is tested without sleeping.
-public final class RateLimiter: Sendable {
+public final class RateLimiter: RateLimiting {
     /// What the limiter says about one request.
     public enum Decision: Sendable, Equatable {
         case allowed
@@ -90,7 +99,8 @@ public final class RateLimiter: Sendable {
         return .allowed
     }
 
-    private static func wholeSeconds(_ seconds: Double) -> Int { max(1, Int(seconds.rounded(.up))) }
+    /// Whole seconds to wait, at least 1.
+    public static func wholeSeconds(_ seconds: Double) -> Int { max(1, Int(seconds.rounded(.up))) }
 }
 
 extension GatewayError {

@@ -63,15 +63,7 @@ public final class PostgresStore: DataStore {
             client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger,
             description: description)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { try await store.ping() }
-                group.addTask {
-                    try await Task.sleep(for: .seconds(15))
-                    throw ConfigurationError("no answer within 15 s")
-                }
-                try await group.next()
-                group.cancelAll()
-            }
+            try await withTimeout(.seconds(15)) { try await store.ping() }
         } catch {
             store.running.cancel()
             throw ConfigurationError("database: cannot use \(description): \(String(reflecting: error))")

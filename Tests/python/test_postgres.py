@@ -1,0 +1,124 @@
+"""Several `aigw serve` processes sharing one PostgreSQL database (a throwaway server that
+scripts/postgres starts; under CI it is always there, so these tests never skip there)."""
+
+import concurrent.futures
+import json
+import os
+import subprocess
+import time
+import urllib.error
+import urllib.request
+import uuid
+
+import pytest
+
+from conftest import Gateway
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+@pytest.fixture
+def database():
+    """A fresh database of its own on the test server."""
+    url = os.environ.get("AIGW_TEST_POSTGRES_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.fail("AIGW_TEST_POSTGRES_URL is not set: CI must run the PostgreSQL tests")
+        pytest.skip("no PostgreSQL server (eval \"$(bash scripts/postgres start)\")")
+    name = "aigw_py_" + uuid.uuid4().hex
+    bin_dir = os.environ["AIGW_TEST_POSTGRES_BIN"]
+    base, _, _ = url.rpartition("/")
+    subprocess.run([f"{bin_dir}/psql", url, "-qc", f"CREATE DATABASE {name}"], check=True)
+    return f"{base}/{name}"
+
+
+@pytest.fixture
+def two_gateways(tmp_path, mock_upstream, database):
+    started = []
+    for index in range(2):
+        workdir = tmp_path / f"gateway-{index}"
+        workdir.mkdir()
+        started.append(Gateway(workdir, mock_upstream["env"], args=["--database", database]))
+    yield started
+    for gateway in started:
+        gateway.stop()
+
+
+def call(url, method="GET", body=None, headers=None, timeout=30):
+    data = json.dumps(body).encode() if body is not None else None
+    request = urllib.request.Request(url, data=data, method=method, headers={"content-type": "application/json", **(headers or {})})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def api(gateway, path):
+    return f"{gateway.url}/client/v4/accounts/local/ai-gateway{path}"
+
+
+def chat(gateway, gateway_id="shared", headers=None):
+    return call(gateway.gateway_url(gateway_id, "openai") + "/chat/completions", "POST",
+                {"model": "gpt-4o-mini", "messages": []}, headers)
+
+
+def eventually(check, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        result = check()
+        if result:
+            return result
+        time.sleep(0.05)
+    return check()
+
+
+def test_logs_written_through_either_are_listed_by_both(two_gateways):
+    a, b = two_gateways
+    assert chat(a)[0] == 200 and chat(b)[0] == 200
+    for gateway in (a, b):
+        listed = eventually(lambda: (lambda r: r if r[1]["result_info"]["total_count"] == 2 else None)(
+            call(api(gateway, "/gateways/shared/logs"))))
+        assert listed and listed[1]["result_info"]["total_count"] == 2
+
+
+@pytest.mark.parametrize("technique", ["fixed", "sliding"])
+def test_a_rate_limit_holds_exactly_across_processes(two_gateways, technique):
+    a, b = two_gateways
+    status, _ = call(api(a, "/gateways"), "POST", {"id": "limited", "rate_limiting_limit": 10,
+                                                   "rate_limiting_interval": 3600, "rate_limiting_technique": technique})
+    assert status == 200
+    assert eventually(lambda: call(api(b, "/gateways/limited"))[0] == 200)
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(lambda i: chat((a, b)[i % 2], "limited")[0], range(40)))
+    assert statuses.count(200) == 10 and statuses.count(429) == 30
+
+
+def test_a_change_through_one_process_applies_on_the_other_within_a_second(two_gateways):
+    a, b = two_gateways
+    assert call(api(a, "/gateways"), "POST", {"id": "guarded"})[0] == 200
+    assert eventually(lambda: chat(b, "guarded")[0] == 200)
+    changed_at = time.monotonic()
+    assert call(api(a, "/gateways/guarded"), "PUT", {"authentication": True})[0] == 200
+    assert eventually(lambda: chat(b, "guarded")[0] == 401, timeout=1.5)
+    assert time.monotonic() - changed_at < 1.5
+    # A run token made through one process opens the gateway on the other.
+    token = call(api(a, "/gateways/guarded/tokens"), "POST", {"name": "shared"})[1]["result"]["token"]
+    assert eventually(lambda: chat(b, "guarded", {"cf-aig-authorization": f"Bearer {token}"})[0] == 200, timeout=1.5)
+
+
+def test_requests_go_on_while_the_database_is_away_and_logs_follow_when_it_is_back(two_gateways):
+    a, _ = two_gateways
+    assert chat(a)[0] == 200
+    subprocess.run(["bash", f"{ROOT}/scripts/postgres", "stop"], check=True)
+    try:
+        statuses = [chat(a)[0] for _ in range(20)]
+        assert statuses == [200] * 20
+        status, ready = call(f"{a.url}/readyz")
+        assert status == 503 and ready["database"] == "unreachable" and ready["logs_queued"] >= 1
+    finally:
+        subprocess.run(["bash", f"{ROOT}/scripts/postgres", "start"], check=True, capture_output=True)
+    assert eventually(lambda: call(f"{a.url}/readyz")[0] == 200, timeout=30)
+    listed = eventually(lambda: (lambda r: r if r[1]["result_info"]["total_count"] == 21 else None)(
+        call(api(a, "/gateways/shared/logs"))), timeout=30)
+    assert listed, call(api(a, "/gateways/shared/logs"))[1]["result_info"]
