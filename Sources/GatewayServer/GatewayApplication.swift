@@ -52,7 +52,9 @@ public enum GatewayApplication {
             runTokens: RunTokens(try await store.runTokens()),
             providerKeys: ProviderKeys(
                 try await store.providerKeys(), cipher: try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))),
-            cache: ResponseCache(maxBytes: configuration.cache.maxBytes, maxEntryBytes: configuration.cache.maxEntryBytes))
+            cache: ResponseCache(
+                maxBytes: configuration.cache.maxBytes, maxEntryBytes: configuration.cache.maxEntryBytes,
+                shared: configuration.cache.shared ? postgres.map { PostgresSharedCache(store: $0) } : nil))
         let pipeline = GatewayPipeline(
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
             metrics: metrics, features: features, retryClock: retryClock)

@@ -122,3 +122,50 @@ def test_requests_go_on_while_the_database_is_away_and_logs_follow_when_it_is_ba
     listed = eventually(lambda: (lambda r: r if r[1]["result_info"]["total_count"] == 21 else None)(
         call(api(a, "/gateways/shared/logs"))), timeout=30)
     assert listed, call(api(a, "/gateways/shared/logs"))[1]["result_info"]
+
+
+def mock_total(mock_upstream):
+    with urllib.request.urlopen(f"{mock_upstream['url']}/_mock/stats", timeout=10) as response:
+        return json.loads(response.read())["total"]
+
+
+def kept_entries(database):
+    result = subprocess.run([f"{os.environ['AIGW_TEST_POSTGRES_BIN']}/psql", database, "-tAc", "SELECT COUNT(*) FROM cache_entries"],
+                            capture_output=True, text=True, check=True)
+    return int(result.stdout.strip() or 0)
+
+
+def test_the_shared_cache_tier_serves_one_process_what_another_kept(tmp_path, mock_upstream, database):
+    gateways = []
+    try:
+        for index in range(2):
+            workdir = tmp_path / f"cached-{index}"
+            workdir.mkdir()
+            gateways.append(Gateway(workdir, mock_upstream["env"], config={"cache": {"shared": True}}, args=["--database", database]))
+        a, b = gateways
+        kept_so_far = 0
+        for body in ({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "shared?"}]},
+                     {"model": "gpt-4o", "stream": True, "messages": [{"role": "user", "content": "shared stream?"}]}):
+            url = lambda g: g.gateway_url("shared-cache", "openai") + "/chat/completions"
+            headers = {"content-type": "application/json", "authorization": "Bearer sk-1", "cf-aig-cache-ttl": "300"}
+            first = urllib.request.urlopen(urllib.request.Request(url(a), json.dumps(body).encode(), headers), timeout=30)
+            first_body, first_status = first.read(), first.headers["cf-aig-cache-status"]
+            before = mock_total(mock_upstream)
+            # The write to the shared tier happens off the request path: wait for its row.
+            kept_so_far += 1
+            assert eventually(lambda: kept_entries(database) >= kept_so_far, timeout=5)
+            second = urllib.request.urlopen(urllib.request.Request(url(b), json.dumps(body).encode(), headers), timeout=30)
+            assert first_status == "MISS" and second.headers["cf-aig-cache-status"] == "HIT"
+            assert second.read() == first_body
+            assert mock_total(mock_upstream) == before
+    finally:
+        for gateway in gateways:
+            gateway.stop()
+
+
+def test_a_shared_cache_needs_postgresql(tmp_path):
+    from conftest import AIGW
+    config = tmp_path / "aigw.json"
+    config.write_text(json.dumps({"cache": {"shared": True}}))
+    result = subprocess.run([str(AIGW), "serve", "--config", str(config), "--port", "0"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+    assert result.returncode != 0 and "cache.shared needs a postgres" in result.stderr

@@ -26,10 +26,11 @@ public final class InFlightAnswer: Sendable {
 
     private let state = Mutex(State())
     private let changes = ChangeNotifier()
-    /// Called once when the answer ends well (to store it) or fails (to forget it).
-    private let settled: @Sendable (InFlightAnswer, _ succeeded: Bool) -> Void
+    /// Called once when the answer ends well (to store it) or fails (to forget it); `shared`
+    /// says it came from the shared tier (so it need not be written there again).
+    private let settled: @Sendable (InFlightAnswer, _ succeeded: Bool, _ shared: Bool) -> Void
 
-    init(settled: @escaping @Sendable (InFlightAnswer, _ succeeded: Bool) -> Void) {
+    init(settled: @escaping @Sendable (InFlightAnswer, _ succeeded: Bool, _ shared: Bool) -> Void) {
         self.settled = settled
     }
 
@@ -48,14 +49,14 @@ public final class InFlightAnswer: Sendable {
         }
     }
 
-    /// The answer ended well.
-    func finish() {
+    /// The answer ended well (`fromSharedTier`: it was read from the shared cache tier).
+    func finish(fromSharedTier: Bool = false) {
         guard change({ state in
             guard !state.finished, !state.failed, state.head != nil else { return false }
             state.finished = true
             return true
         }) else { return }
-        settled(self, true)
+        settled(self, true, fromSharedTier)
     }
 
     /// The answer failed or was not one to share: followers go their own way.
@@ -65,7 +66,7 @@ public final class InFlightAnswer: Sendable {
             state.failed = true
             return true
         }) else { return }
-        settled(self, false)
+        settled(self, false, false)
     }
 
     /// Whether any follower is replaying this answer (then the leader reads it to its end

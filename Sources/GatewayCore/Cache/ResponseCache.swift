@@ -48,11 +48,16 @@ public final class ResponseCache: Sendable {
     /// The largest answer kept.
     public let maxEntryBytes: Int
     private let now: @Sendable () -> Date
+    /// The tier shared with other gateway processes, behind this one, when configured.
+    public let shared: (any SharedCacheTier)?
 
-    /// A cache of at most `maxBytes`, reading the time from `now`.
-    public init(maxBytes: Int, maxEntryBytes: Int, now: @escaping @Sendable () -> Date = { Date() }) {
+    /// A cache of at most `maxBytes`, reading the time from `now`, with an optional shared tier behind it.
+    public init(
+        maxBytes: Int, maxEntryBytes: Int, shared: (any SharedCacheTier)? = nil, now: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.maxBytes = maxBytes
         self.maxEntryBytes = min(maxEntryBytes, maxBytes)
+        self.shared = shared
         self.now = now
     }
 
@@ -72,8 +77,8 @@ public final class ResponseCache: Sendable {
                 state.bytes -= entry.bytes
             }
             if let leader = state.inFlight[key] { return .follow(leader) }
-            let leader = InFlightAnswer { [weak self] answer, succeeded in
-                self?.settle(key, answer, succeeded: succeeded, ttlSeconds: ttlSeconds)
+            let leader = InFlightAnswer { [weak self] answer, succeeded, fromShared in
+                self?.settle(key, answer, succeeded: succeeded, fromShared: fromShared, ttlSeconds: ttlSeconds)
             }
             state.inFlight[key] = leader
             return .lead(leader)
@@ -81,12 +86,12 @@ public final class ResponseCache: Sendable {
     }
 
     /// A leader's answer ended: kept if it went well and fits, and no longer in flight.
-    private func settle(_ key: CacheKey, _ answer: InFlightAnswer, succeeded: Bool, ttlSeconds: Int) {
+    private func settle(_ key: CacheKey, _ answer: InFlightAnswer, succeeded: Bool, fromShared: Bool, ttlSeconds: Int) {
         let recorded = succeeded ? answer.recorded : nil
         let expiresAt = now().addingTimeInterval(Double(ttlSeconds))
-        state.withLock { state in
+        let kept: Entry? = state.withLock { state in
             if state.inFlight[key] === answer { state.inFlight[key] = nil }
-            guard let recorded, (200..<300).contains(recorded.status), recorded.bytes <= maxEntryBytes else { return }
+            guard let recorded, (200..<300).contains(recorded.status), recorded.bytes <= maxEntryBytes else { return nil }
             state.tick += 1
             let entry = Entry(
                 status: recorded.status, headers: recorded.headers, chunks: recorded.chunks, bytes: recorded.bytes,
@@ -94,7 +99,10 @@ public final class ResponseCache: Sendable {
             if let replaced = state.entries.updateValue(entry, forKey: key) { state.bytes -= replaced.bytes }
             state.bytes += entry.bytes
             if state.bytes > maxBytes { Self.evictLeastRecentlyUsed(&state, downTo: maxBytes / 10 * 9) }
+            return entry
         }
+        // Other processes get it too, written off the request path.
+        if let kept, !fromShared, let shared { Task { await shared.store(kept, for: key) } }
     }
 
     private static func evictLeastRecentlyUsed(_ state: inout State, downTo target: Int) {
@@ -113,6 +121,7 @@ public final class ResponseCache: Sendable {
                 state.bytes -= entry.bytes
             }
         }
+        if let shared { Task { await shared.removeAll(gatewayID: gatewayID) } }
     }
 
     /// Drops expired entries; returns how many.
@@ -148,6 +157,7 @@ public final class ResponseCache: Sendable {
                 while !Task.isCancelled {
                     try await Task.sleep(for: interval)
                     cache.evictExpired()
+                    await cache.shared?.evictExpired()
                 }
             }
         }

@@ -110,6 +110,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
             throw ConfigurationError("cache: max_bytes and max_entry_bytes must not be negative, eviction_interval_ms must be positive")
         }
         if let masterKey { _ = try ProviderKeyCipher(masterKey: masterKey) }
+        if cache.shared, !database.hasPrefix("postgres") {
+            throw ConfigurationError("cache.shared needs a postgres:// database: the shared tier lives there")
+        }
         guard logQueue.capacity > 0, logQueue.batchSize > 0, logQueue.flushIntervalMs > 0 else {
             throw ConfigurationError("log_queue: capacity, batch_size and flush_interval_ms must be positive")
         }
@@ -129,6 +132,8 @@ public struct CacheSettings: Sendable, Equatable, Decodable {
     public var maxEntryBytes = 10 * 1024 * 1024
     /// How often expired entries are swept.
     public var evictionIntervalMs = 1000
+    /// Whether a shared tier in the PostgreSQL database stands behind each process's cache.
+    public var shared = false
 
     public init() {}
 
@@ -136,14 +141,16 @@ public struct CacheSettings: Sendable, Equatable, Decodable {
         case maxBytes = "max_bytes"
         case maxEntryBytes = "max_entry_bytes"
         case evictionIntervalMs = "eviction_interval_ms"
+        case shared
     }
 
     public init(from decoder: any Decoder) throws {
-        try ConfigurationKeys.rejectUnknown(in: decoder, known: ["max_bytes", "max_entry_bytes", "eviction_interval_ms"])
+        try ConfigurationKeys.rejectUnknown(in: decoder, known: ["max_bytes", "max_entry_bytes", "eviction_interval_ms", "shared"])
         let container = try decoder.container(keyedBy: CodingKeys.self)
         maxBytes = try container.decodeIfPresent(Int.self, forKey: .maxBytes) ?? maxBytes
         maxEntryBytes = try container.decodeIfPresent(Int.self, forKey: .maxEntryBytes) ?? maxEntryBytes
         evictionIntervalMs = try container.decodeIfPresent(Int.self, forKey: .evictionIntervalMs) ?? evictionIntervalMs
+        shared = try container.decodeIfPresent(Bool.self, forKey: .shared) ?? shared
     }
 }
 

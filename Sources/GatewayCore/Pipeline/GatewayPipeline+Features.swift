@@ -92,6 +92,16 @@ extension GatewayPipeline {
                 replay(.following(leader), status: head.status, headers: head.headers, length: nil, call: call, log: log,
                     eventID: directives.eventID, started: started))
         case .lead(let recorder):
+            // Behind this process's cache, the tier other processes share may have it.
+            if let entry = await features.cache.shared?.entry(for: key) {
+                recorder.begin(status: entry.status, headers: entry.headers)
+                for chunk in entry.chunks { recorder.append(chunk) }
+                recorder.finish(fromSharedTier: true)
+                metrics.cacheLookup(hit: true)
+                return .answered(
+                    replay(.entry(entry.chunks), status: entry.status, headers: entry.headers, length: entry.bytes, call: call,
+                        log: log, eventID: directives.eventID, started: started))
+            }
             metrics.cacheLookup(hit: false)
             return .miss(recorder: recorder)
         }

@@ -105,7 +105,25 @@ extension PostgresStore {
                 """,
                 "CREATE INDEX rate_admissions_gateway ON rate_admissions (gateway_id, admitted_at)",
             ]
-        )
+        ),
+        (
+            2,
+            [
+                // The optional shared cache tier (cache.shared).
+                """
+                CREATE TABLE cache_entries (
+                    key TEXT PRIMARY KEY,
+                    gateway_id TEXT NOT NULL,
+                    status INTEGER NOT NULL,
+                    headers TEXT NOT NULL,
+                    chunks BYTEA NOT NULL,
+                    expires_at DOUBLE PRECISION NOT NULL
+                )
+                """,
+                "CREATE INDEX cache_entries_gateway ON cache_entries (gateway_id)",
+                "CREATE INDEX cache_entries_expiry ON cache_entries (expires_at)",
+            ]
+        ),
     ]
 
     /// Brings the schema to the newest version, under an advisory lock so that processes
