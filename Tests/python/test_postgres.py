@@ -169,3 +169,16 @@ def test_a_shared_cache_needs_postgresql(tmp_path):
     config.write_text(json.dumps({"cache": {"shared": True}}))
     result = subprocess.run([str(AIGW), "serve", "--config", str(config), "--port", "0"], capture_output=True, text=True, timeout=60, cwd=tmp_path)
     assert result.returncode != 0 and "cache.shared needs a postgres" in result.stderr
+
+
+def test_every_accepted_log_reaches_postgresql_before_exit(start_gateway, database):
+    # A flush interval far longer than the test: only the shutdown drain can write the tail.
+    gateway = start_gateway(config={"log_queue": {"flush_interval_ms": 600000, "batch_size": 100000}}, args=["--database", database])
+    count = 300
+    with concurrent.futures.ThreadPoolExecutor(max_workers=16) as pool:
+        statuses = list(pool.map(lambda i: chat(gateway, "drain")[0], range(count)))
+    assert statuses == [200] * count
+    assert gateway.stop() == 0
+    rows = subprocess.run([f"{os.environ['AIGW_TEST_POSTGRES_BIN']}/psql", database, "-tAc",
+                           "SELECT COUNT(*) FROM logs WHERE gateway_id = 'drain'"], capture_output=True, text=True, check=True)
+    assert int(rows.stdout.strip()) == count
