@@ -1,3 +1,4 @@
+import AIGateway
 import GatewayCore
 
 /// A value bound into a statement, before a store turns it into its driver's type.
@@ -149,5 +150,42 @@ struct LogFilterSQL {
             escaped.append(character)
         }
         return "%" + escaped + "%"
+    }
+}
+
+/// The `SET` list of a log patch: only the fields the patch changes, `?` placeholders, so
+/// concurrent patches of different fields each change only their own columns.
+struct LogPatchSQL {
+    private(set) var assignments: [String] = []
+    private(set) var values: [StoreValue] = []
+
+    /// The assignments for `patch`; `jsonCast` is appended to the metadata placeholder (`::jsonb`).
+    init(_ patch: LogPatch, jsonCast: String = "") {
+        switch patch.feedback {
+        case .unchanged: break
+        case .cleared: assign("feedback", .null)
+        case .set(let value): assign("feedback", .integer(value))
+        }
+        switch patch.score {
+        case .unchanged: break
+        case .cleared: assign("score", .null)
+        case .set(let value): assign("score", .integer(value))
+        }
+        switch patch.metadata {
+        case .unchanged: break
+        case .cleared: assign("metadata", .null, cast: jsonCast)
+        case .set(let value): assign("metadata", SQLiteStore.encodeMetadata(value).map(StoreValue.text) ?? .null, cast: jsonCast)
+        }
+    }
+
+    /// Whether the patch changes nothing.
+    var isEmpty: Bool { assignments.isEmpty }
+
+    /// `feedback = ?, score = ?`.
+    var sql: String { assignments.joined(separator: ", ") }
+
+    private mutating func assign(_ column: String, _ value: StoreValue, cast: String = "") {
+        assignments.append("\(column) = ?\(cast)")
+        values.append(value)
     }
 }

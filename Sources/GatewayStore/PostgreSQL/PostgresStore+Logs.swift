@@ -100,32 +100,11 @@ extension PostgresStore {
     }
 
     public func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog? {
-        var assignments: [String] = []
-        var values: [StoreValue] = []
-        func assign(_ column: String, _ value: StoreValue, cast: String = "") {
-            assignments.append("\(column) = ?\(cast)")
-            values.append(value)
-        }
-        switch patch.feedback {
-        case .unchanged: break
-        case .cleared: assign("feedback", .null)
-        case .set(let value): assign("feedback", .integer(value))
-        }
-        switch patch.score {
-        case .unchanged: break
-        case .cleared: assign("score", .null)
-        case .set(let value): assign("score", .integer(value))
-        }
-        switch patch.metadata {
-        case .unchanged: break
-        case .cleared: assign("metadata", .null, cast: "::jsonb")
-        case .set(let value): assign("metadata", SQLiteStore.encodeMetadata(value).map(StoreValue.text) ?? .null, cast: "::jsonb")
-        }
-        guard !assignments.isEmpty else { return try await log(id: id, gatewayID: gatewayID) }
-        // One statement: concurrent patches of different fields each change only their own columns.
+        let set = LogPatchSQL(patch, jsonCast: "::jsonb")
+        guard !set.isEmpty else { return try await log(id: id, gatewayID: gatewayID) }
         return try await rows(
-            "UPDATE logs SET \(assignments.joined(separator: ", ")) WHERE id = ? AND gateway_id = ? RETURNING \(Self.logColumns)",
-            values + [.text(id), .text(gatewayID)]
+            "UPDATE logs SET \(set.sql) WHERE id = ? AND gateway_id = ? RETURNING \(Self.logColumns)",
+            set.values + [.text(id), .text(gatewayID)]
         ).first.map(Self.decodeLog)
     }
 

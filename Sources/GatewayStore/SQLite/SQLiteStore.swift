@@ -248,32 +248,11 @@ public final class SQLiteStore: DataStore {
     }
 
     public func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog? {
-        var assignments: [String] = []
-        var binds: [SQLiteData] = []
-        func assign(_ column: String, _ value: SQLiteData) {
-            assignments.append("\(column) = ?")
-            binds.append(value)
-        }
-        switch patch.feedback {
-        case .unchanged: break
-        case .cleared: assign("feedback", .null)
-        case .set(let value): assign("feedback", .integer(value))
-        }
-        switch patch.score {
-        case .unchanged: break
-        case .cleared: assign("score", .null)
-        case .set(let value): assign("score", .integer(value))
-        }
-        switch patch.metadata {
-        case .unchanged: break
-        case .cleared: assign("metadata", .null)
-        case .set(let value): assign("metadata", .optionalText(Self.encodeMetadata(value)))
-        }
-        guard !assignments.isEmpty else { return try await log(id: id, gatewayID: gatewayID) }
-        // One statement: concurrent patches of different fields each change only their own columns.
+        let set = LogPatchSQL(patch)
+        guard !set.isEmpty else { return try await log(id: id, gatewayID: gatewayID) }
         let rows = try await write(
-            "UPDATE logs SET \(assignments.joined(separator: ", ")) WHERE id = ? AND gateway_id = ? RETURNING *",
-            binds + [.text(id), .text(gatewayID)])
+            "UPDATE logs SET \(set.sql) WHERE id = ? AND gateway_id = ? RETURNING *",
+            set.values.map(SQLiteData.init) + [.text(id), .text(gatewayID)])
         return rows.first.map(Self.decodeLog)
     }
 
