@@ -1,5 +1,4 @@
 import GatewayCore
-import NIOPosix
 import Logging
 import ServiceLifecycle
 import Synchronization
@@ -186,12 +185,7 @@ public final class LogWriter: LogSink, Service {
     }
 
     private func attemptWrite(_ batch: [LogRecord]) async {
-        // Deriving the stored fields parses every answer: CPU work kept off the event loops
-        // (which run the requests) on NIO's thread pool.
-        let prices = self.prices
-        let stored =
-            (try? await NIOThreadPool.singleton.runIfActive { batch.map { $0.finalized(prices: prices) } })
-            ?? batch.map { $0.finalized(prices: prices) }
+        let stored = batch.map { $0.finalized(prices: prices) }
         var delay = Duration.milliseconds(100)
         var failures = 0
         while true {
