@@ -79,7 +79,7 @@ struct RetryTests {
     @Test("a timeout to the first byte is retried, and the request body is replayed whole on each attempt")
     func timeoutRetriedBodyReplayed() async throws {
         try await LiveServers.with { servers in
-            let headers = failing(1, ["x-mock-hang": "true", "cf-aig-max-attempts": "2", "cf-aig-request-timeout": "200"])
+            let headers = failing(1, ["x-mock-hang": "true", "cf-aig-max-attempts": "2", "cf-aig-request-timeout": "1000"])
             let answer = try await servers.send(servers.url("openai/chat/completions"), headers: headers, body: chat)
             #expect(answer.status == 200)
             let seen = try await servers.mockRequests().filter {
