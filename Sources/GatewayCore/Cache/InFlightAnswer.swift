@@ -69,6 +69,15 @@ public final class InFlightAnswer: Sendable {
         settled(self, false, false)
     }
 
+    /// Fails the answer when the last reference to it goes away unsettled: a relay the server
+    /// dropped without running (its client gone before the body) must not leave followers,
+    /// and every later identical request, waiting forever.
+    final class SettleGuard: Sendable {
+        let answer: InFlightAnswer
+        init(_ answer: InFlightAnswer) { self.answer = answer }
+        deinit { answer.fail() }
+    }
+
     /// Whether any follower is replaying this answer (then the leader reads it to its end
     /// even if its own client leaves).
     var hasFollowers: Bool { state.withLock { $0.followers > 0 } }

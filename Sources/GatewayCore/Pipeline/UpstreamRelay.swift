@@ -13,9 +13,25 @@ public struct UpstreamRelay: AnswerStream {
     let captureCap: Int
     let started: ContinuousClock.Instant
     /// Rewrites the answer on its way to the client (the log keeps the provider's own bytes).
-    var translator: (any ResponseTranslator)? = nil
+    let translator: (any ResponseTranslator)?
     /// Where identical requests waiting on this one (and the cache) get the answer.
-    var recorder: InFlightAnswer? = nil
+    let recorder: InFlightAnswer?
+    /// Fails the recording if this relay is dropped without running.
+    private let settleGuard: InFlightAnswer.SettleGuard?
+
+    init(
+        body: HTTPClientResponse.Body, contentLength: Int?, log: PendingLog?, captureCap: Int,
+        started: ContinuousClock.Instant, translator: (any ResponseTranslator)?, recorder: InFlightAnswer?
+    ) {
+        self.body = body
+        self.contentLength = contentLength
+        self.log = log
+        self.captureCap = captureCap
+        self.started = started
+        self.translator = translator
+        self.recorder = recorder
+        self.settleGuard = recorder.map(InFlightAnswer.SettleGuard.init)
+    }
 
     /// Relays every chunk to `write`. Throws when the upstream fails mid-body (the client
     /// must then see a broken response, not a short one) or when `write` throws. If the

@@ -99,6 +99,28 @@ struct ResponseCacheTests {
         if case .lead = cache.lookup(key("r"), ttlSeconds: 60) {} else { Issue.record("a failed answer must not be kept") }
     }
 
+    @Test("a leader whose relay is dropped without running frees its followers and leaves nothing in flight")
+    func droppedLeader() async {
+        let cache = ResponseCache(maxBytes: 1000, maxEntryBytes: 1000)
+        guard case .lead(let leader) = cache.lookup(key("d"), ttlSeconds: 60),
+            case .follow(let following) = cache.lookup(key("d"), ttlSeconds: 60)
+        else {
+            Issue.record("expected a leader and a follower")
+            return
+        }
+        leader.begin(status: 200, headers: [:])
+        var relayGuard: InFlightAnswer.SettleGuard? = InFlightAnswer.SettleGuard(leader)
+        let follower = Task { () -> Bool in
+            guard await following.head() != nil else { return false }
+            if case .failed = await following.next(0) { return true }
+            return false
+        }
+        #expect(relayGuard != nil)
+        relayGuard = nil  // the server dropped the leader's response without writing its body
+        #expect(await follower.value)
+        if case .lead = cache.lookup(key("d"), ttlSeconds: 60) {} else { Issue.record("the dead leader is still in flight") }
+    }
+
     @Test("clearing a gateway drops its entries only")
     func removeAll() {
         let cache = ResponseCache(maxBytes: 1000, maxEntryBytes: 1000)
