@@ -24,7 +24,11 @@ struct GatewaySettingsInputTests {
 
     @Test("Cloudflare's settings aigw does not act on are accepted and ignored")
     func cloudflareExtras() throws {
-        _ = try apply(#"{"logpush": false, "zdr": true, "dlp": {"enabled": false}, "byok_only": false}"#)
+        let settings = try apply(#"{"logpush": false, "zdr": true, "dlp": {"enabled": false}, "byok_only": false}"#)
+        // Accepted, and nothing aigw acts on changed.
+        let defaults = GatewaySettings(id: settings.id, now: settings.createdAt)
+        #expect(settings.collectLogs == defaults.collectLogs && settings.cacheTTL == defaults.cacheTTL)
+        #expect(settings.authentication == defaults.authentication && settings.rateLimitingLimit == defaults.rateLimitingLimit)
     }
 
     @Test("bad values and unknown keys are a 400 naming the key", arguments: [
