@@ -153,6 +153,37 @@ struct LogFilterSQL {
     }
 }
 
+extension LogFilterSQL {
+    /// The statements of a logs page: the page itself (`SELECT {columns} ... LIMIT ? OFFSET ?`)
+    /// and the count of every match, with their values.
+    static func page(
+        gatewayID: String, query: LogQuery, columns: String, dialect: SQLDialect
+    ) -> (sql: String, values: [StoreValue], countSQL: String, countValues: [StoreValue]) {
+        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: query.conditions, search: query.search, dialect: dialect)
+        let direction = query.descending ? "DESC" : "ASC"
+        let sql =
+            "SELECT \(columns) FROM logs WHERE \(filter.sql) ORDER BY \(column(query.orderBy)) \(direction), "
+            + "id \(direction) LIMIT ? OFFSET ?"
+        return (
+            sql, filter.binds + [.integer(query.perPage), .integer((query.page - 1) * query.perPage)],
+            "SELECT COUNT(*) AS n FROM logs WHERE \(filter.sql)", filter.binds
+        )
+    }
+
+    /// The statement deleting what `deletion` selects (oldest first, at most `limit`, when
+    /// limited), returning the deleted ids.
+    static func delete(gatewayID: String, deletion: LogDeletion, dialect: SQLDialect) -> (sql: String, values: [StoreValue]) {
+        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: deletion.conditions, dialect: dialect)
+        guard let limit = deletion.limit else { return ("DELETE FROM logs WHERE \(filter.sql) RETURNING id", filter.binds) }
+        let direction = deletion.descending ? "DESC" : "ASC"
+        return (
+            "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE \(filter.sql) ORDER BY "
+                + "\(column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?) RETURNING id",
+            filter.binds + [.integer(limit)]
+        )
+    }
+}
+
 /// The `SET` list of a log patch: only the fields the patch changes, `?` placeholders, so
 /// concurrent patches of different fields each change only their own columns.
 struct LogPatchSQL {

@@ -21,6 +21,11 @@ public final class GatewayRecords<Record: GatewayScopedRecord>: Sendable {
         records.withLock { ($0[gatewayID] ?? []).sorted { $0.id < $1.id } }
     }
 
+    /// A gateway's records in no particular order (what the request path reads: no sorting).
+    public func unordered(gatewayID: String) -> [Record] {
+        records.withLock { $0[gatewayID] ?? [] }
+    }
+
     /// The first of a gateway's records that matches.
     public func first(gatewayID: String, where matches: (Record) -> Bool) -> Record? {
         records.withLock { $0[gatewayID]?.first(where: matches) }

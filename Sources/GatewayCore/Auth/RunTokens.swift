@@ -68,7 +68,7 @@ public struct RunTokens: Sendable {
             return false
         }
         let presented = Array(Self.digest(of: String(authorization.dropFirst(7)).trimmingCharacters(in: .whitespaces)).utf8)
-        let candidates = records.list(gatewayID: gatewayID)
+        let candidates = records.unordered(gatewayID: gatewayID)
         var matched = false
         for candidate in candidates {
             let stored = Array(candidate.digest.utf8)

@@ -89,14 +89,10 @@ extension PostgresStore {
     }
 
     public func logs(gatewayID: String, query: LogQuery) async throws -> LogPage {
-        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: query.conditions, search: query.search, dialect: .postgres)
-        let direction = query.descending ? "DESC" : "ASC"
-        let page = try await rows(
-            "SELECT \(Self.logColumns) FROM logs WHERE \(filter.sql) ORDER BY \(LogFilterSQL.column(query.orderBy)) "
-                + "\(direction), id \(direction) LIMIT ? OFFSET ?",
-            filter.binds + [.integer(query.perPage), .integer((query.page - 1) * query.perPage)])
-        let total = try await rows("SELECT COUNT(*) AS n FROM logs WHERE \(filter.sql)", filter.binds)
-        return LogPage(logs: page.map(Self.decodeLog), totalCount: total.first?.value("n", as: Int.self) ?? 0)
+        let page = LogFilterSQL.page(gatewayID: gatewayID, query: query, columns: Self.logColumns, dialect: .postgres)
+        let logs = try await rows(page.sql, page.values)
+        let total = try await rows(page.countSQL, page.countValues)
+        return LogPage(logs: logs.map(Self.decodeLog), totalCount: total.first?.value("n", as: Int.self) ?? 0)
     }
 
     public func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog? {
@@ -109,17 +105,8 @@ extension PostgresStore {
     }
 
     public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
-        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: deletion.conditions, dialect: .postgres)
-        var sql = "DELETE FROM logs WHERE \(filter.sql)"
-        var values = filter.binds
-        if let limit = deletion.limit {
-            let direction = deletion.descending ? "DESC" : "ASC"
-            sql =
-                "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE \(filter.sql) ORDER BY "
-                + "\(LogFilterSQL.column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?)"
-            values.append(.integer(limit))
-        }
-        return try await rows(sql + " RETURNING id", values).count
+        let statement = LogFilterSQL.delete(gatewayID: gatewayID, deletion: deletion, dialect: .postgres)
+        return try await rows(statement.sql, statement.values).count
     }
 
     public func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {

@@ -237,13 +237,9 @@ public final class SQLiteStore: DataStore {
     }
 
     public func logs(gatewayID: String, query: LogQuery) async throws -> LogPage {
-        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: query.conditions, search: query.search, dialect: .sqlite)
-        let direction = query.descending ? "DESC" : "ASC"
-        let rows = try await api.query(
-            "SELECT * FROM logs WHERE \(filter.sql) ORDER BY \(LogFilterSQL.column(query.orderBy)) \(direction), "
-                + "id \(direction) LIMIT ? OFFSET ?",
-            filter.binds.map(SQLiteData.init) + [.integer(query.perPage), .integer((query.page - 1) * query.perPage)])
-        let total = try await api.query("SELECT COUNT(*) AS n FROM logs WHERE \(filter.sql)", filter.binds.map(SQLiteData.init))
+        let page = LogFilterSQL.page(gatewayID: gatewayID, query: query, columns: "*", dialect: .sqlite)
+        let rows = try await api.query(page.sql, page.values.map(SQLiteData.init))
+        let total = try await api.query(page.countSQL, page.countValues.map(SQLiteData.init))
         return LogPage(logs: rows.map(Self.decodeLog), totalCount: Int(total.first?.column("n")?.integer ?? 0))
     }
 
@@ -257,17 +253,8 @@ public final class SQLiteStore: DataStore {
     }
 
     public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
-        let filter = LogFilterSQL(gatewayID: gatewayID, conditions: deletion.conditions, dialect: .sqlite)
-        var sql = "DELETE FROM logs WHERE \(filter.sql)"
-        var binds = filter.binds.map(SQLiteData.init)
-        if let limit = deletion.limit {
-            let direction = deletion.descending ? "DESC" : "ASC"
-            sql =
-                "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE \(filter.sql) ORDER BY "
-                + "\(LogFilterSQL.column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?)"
-            binds.append(.integer(limit))
-        }
-        return try await write(sql + " RETURNING id", binds).count
+        let statement = LogFilterSQL.delete(gatewayID: gatewayID, deletion: deletion, dialect: .sqlite)
+        return try await write(statement.sql, statement.values.map(SQLiteData.init)).count
     }
 
     // MARK: - Gateways
