@@ -40,6 +40,10 @@ struct ProviderRoute: Sendable {
         case .buffer(let buffer):
             return Response(status: status, headers: answer.headers, body: ResponseBody(byteBuffer: buffer))
         case .stream(let relay):
+            // An answer that is all here goes out whole: head and body in one write.
+            if let whole = relay.wholeAnswer() {
+                return Response(status: status, headers: answer.headers, body: ResponseBody(byteBuffer: whole))
+            }
             return Response(
                 status: status, headers: answer.headers,
                 body: ResponseBody(contentLength: relay.contentLength) { writer in

@@ -18,6 +18,14 @@ struct CacheReplay: AnswerStream {
     let captureCap: Int
     let started: ContinuousClock.Instant
 
+    func wholeAnswer() -> ByteBuffer? {
+        guard case .entry(let chunks) = source else { return nil }
+        var whole = chunks.first ?? ByteBuffer()
+        for var chunk in chunks.dropFirst() { whole.writeBuffer(&chunk) }
+        log?.finishStream(BodyCapture(cap: log == nil ? 0 : captureCap, body: whole), started: started, error: nil)
+        return whole
+    }
+
     func relay(to write: (ByteBuffer) async throws -> Void) async throws {
         var capture = BodyCapture(cap: log == nil ? 0 : captureCap)
         do {

@@ -1,8 +1,8 @@
 import AIGateway
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 
 /// The attempt stage: one call to a provider, tried as its retry policy allows.
 extension GatewayPipeline {
@@ -82,11 +82,11 @@ extension GatewayPipeline {
         -> Attempt
     {
         let provider = call.provider
-        let url: String
+        let upstreamRequest: UpstreamRequest
         do {
-            url = try upstreamURL(provider: provider, path: call.path, query: call.query)
+            upstreamRequest = try makeUpstreamRequest(call)
         } catch {
-            return .failed(error as? GatewayError ?? .internal("\(error)"))
+            return .failed(error as? GatewayError ?? .upstreamUnreachable(provider.slug.rawValue, reason: "\(error)"))
         }
         log?.update { record in
             // On /compat the log shows the provider really called, and what it was sent.
@@ -96,9 +96,8 @@ extension GatewayPipeline {
             record.usageParser = provider.usage
             record.routing = provider.routing
         }
-        let upstreamRequest = makeUpstreamRequest(call, url: url)
         let sent = ContinuousClock.now
-        let response: HTTPClientResponse
+        let response: UpstreamResponse
         do {
             response = try await upstream.send(upstreamRequest, timeout: .milliseconds(call.timeoutMs))
         } catch {
@@ -112,7 +111,7 @@ extension GatewayPipeline {
         let headReceived = ContinuousClock.now
         metrics.upstreamLatency(headReceived - sent, provider: provider.slug.rawValue)
 
-        let status = Int(response.status.code)
+        let status = response.status
         log?.update { record in
             record.statusCode = status
             record.success = (200..<300).contains(status)
@@ -143,20 +142,13 @@ extension GatewayPipeline {
         return .answered(GatewayResponse(status: status, headers: headers, body: .stream(relay)))
     }
 
-    private func upstreamURL(provider: ProviderDescriptor, path: String, query: String?) throws -> String {
-        let base = try provider.routing.upstreamURL(base: provider.baseURL, path: path)
-        guard let query, !query.isEmpty else { return base }
-        return base + "?" + query
-    }
-
-    private func makeUpstreamRequest(_ call: Upstream, url: String) -> HTTPClientRequest {
-        var upstreamRequest = HTTPClientRequest(url: url)
-        upstreamRequest.method = .init(rawValue: call.method.rawValue)
-        upstreamRequest.headers = ForwardedHeaders.toUpstream(call.headers)
-        if call.body.readableBytes > 0 || call.method == .post || call.method == .put || call.method == .patch {
-            upstreamRequest.body = .bytes(call.body)
-        }
-        return upstreamRequest
+    private func makeUpstreamRequest(_ call: Upstream) throws -> UpstreamRequest {
+        var url = try call.provider.routing.upstreamURL(base: call.provider.baseURL, path: call.path)
+        if let query = call.query, !query.isEmpty { url += "?" + query }
+        let sendsBody = call.body.readableBytes > 0 || call.method == .post || call.method == .put || call.method == .patch
+        return UpstreamRequest(
+            url: try UpstreamURL(url), method: HTTPMethod(rawValue: call.method.rawValue),
+            headers: ForwardedHeaders.toUpstream(call.headers), body: sendsBody ? call.body : nil)
     }
 }
 

@@ -1,5 +1,4 @@
 import AIGateway
-import AsyncHTTPClient
 import Foundation
 import HTTPTypes
 import NIOCore

@@ -38,6 +38,10 @@ public protocol AnswerStream: Sendable {
     /// Writes the body chunk by chunk to `write`, completing the request's log at its end.
     /// Throws when the body breaks off (the client must then see a broken answer) or `write` throws.
     func relay(to write: (ByteBuffer) async throws -> Void) async throws
+    /// The whole body at once, when all of it is here already, with the same bookkeeping as
+    /// ``relay(to:)`` (the server then sends head and body in one write); nil when it is
+    /// still arriving and must be relayed.
+    func wholeAnswer() -> ByteBuffer?
 }
 
 /// What the pipeline answers: status and headers now, body whole or relayed as it arrives.

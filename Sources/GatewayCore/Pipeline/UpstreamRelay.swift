@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import NIOCore
 
 /// Passes an upstream's body to the client chunk by chunk as it arrives, keeping the
@@ -6,7 +5,7 @@ import NIOCore
 /// answer is to go out in another format, recording it for the cache when this request
 /// leads, and completing the log when the body ends, fails, or the client goes away.
 public struct UpstreamRelay: AnswerStream {
-    let body: HTTPClientResponse.Body
+    let body: UpstreamBody
     /// The upstream's declared length, when it sent one.
     public let contentLength: Int?
     let log: PendingLog?
@@ -20,7 +19,7 @@ public struct UpstreamRelay: AnswerStream {
     private let settleGuard: InFlightAnswer.SettleGuard?
 
     init(
-        body: HTTPClientResponse.Body, contentLength: Int?, log: PendingLog?, captureCap: Int,
+        body: UpstreamBody, contentLength: Int?, log: PendingLog?, captureCap: Int,
         started: ContinuousClock.Instant, translator: (any ResponseTranslator)?, recorder: InFlightAnswer?
     ) {
         self.body = body
@@ -31,6 +30,24 @@ public struct UpstreamRelay: AnswerStream {
         self.translator = translator
         self.recorder = recorder
         self.settleGuard = recorder.map(InFlightAnswer.SettleGuard.init)
+    }
+
+    /// The whole answer at once, when the provider's body came complete with its head (it
+    /// then goes to the client in one write): captured, translated, recorded and logged as
+    /// ``relay(to:)`` would. Nil when the body is still arriving.
+    public func wholeAnswer() -> ByteBuffer? {
+        guard let whole = body.whole else { return nil }
+        var capture = BodyCapture(cap: log == nil ? 0 : captureCap)
+        if log != nil { capture.append(whole) }
+        var answer = whole
+        if var translator {
+            answer = translator.translate(whole) ?? ByteBuffer()
+            if var tail = translator.finish() { answer.writeBuffer(&tail) }
+        }
+        if answer.readableBytes > 0 { recorder?.append(answer) }
+        recorder?.finish()
+        log?.finishStream(capture, started: started, error: nil)
+        return answer
     }
 
     /// Relays every chunk to `write`. Throws when the upstream fails mid-body (the client
@@ -62,7 +79,7 @@ public struct UpstreamRelay: AnswerStream {
             let reason =
                 clientGone != nil
                 ? "the client disconnected after \(capture.totalBytes) bytes of the answer"
-                : "the provider's answer broke off after \(capture.totalBytes) bytes: \(UpstreamClient.describe(error))"
+                : "the provider's answer broke off after \(capture.totalBytes) bytes: \(UpstreamFailure.describe(error))"
             log?.finishStream(capture, started: started, error: reason)
             throw error
         }
