@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Universally Unique Lexicographically Sortable Identifier: 48 bits of milliseconds
 /// since the epoch and 80 random bits, written as 26 Crockford base-32 characters.
@@ -12,7 +13,7 @@ public struct ULID: Sendable, Hashable, CustomStringConvertible {
 
     /// Makes a new id for the given moment.
     public init(date: Date = Date()) {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SeededIDRandom()
         self.init(milliseconds: UInt64(max(0, date.timeIntervalSince1970 * 1000)), using: &generator)
     }
 
@@ -43,5 +44,26 @@ public struct ULID: Sendable, Hashable, CustomStringConvertible {
         let utf8 = Array(text.utf8)
         guard utf8.count == 26, let first = utf8.first, first <= UInt8(ascii: "7") else { return false }
         return utf8.allSatisfy { alphabet.contains($0) }
+    }
+}
+
+/// The random part of ids: SplitMix64, seeded from the system's generator at start. Ids
+/// must be unique, not secret, and the system generator costs a system call per number
+/// (two per request). SplitMix64's outputs do not repeat within 2^64 draws, so two ids of
+/// one process never collide; the random seed keeps processes apart.
+struct SeededIDRandom: RandomNumberGenerator {
+    private static let state = Mutex<UInt64>({
+        var system = SystemRandomNumberGenerator()
+        return system.next()
+    }())
+
+    mutating func next() -> UInt64 {
+        var z = Self.state.withLock { state in
+            state &+= 0x9E37_79B9_7F4A_7C15
+            return state
+        }
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -45,15 +45,15 @@ extension ProviderRouting {
 
     public func modelType(fromPath path: String) -> String? {
         let lower = path.lowercased()
-        if lower.contains("chat/completions") || lower.hasSuffix("messages") || lower.contains("generatecontent")
+        if lower.containsBytes("chat/completions") || lower.hasSuffix("messages") || lower.containsBytes("generatecontent")
             || lower.hasSuffix("chat") || lower.hasSuffix("converse") || lower.hasSuffix("responses")
         {
             return "chat"
         }
-        if lower.contains("embed") { return "embedding" }
+        if lower.containsBytes("embed") { return "embedding" }
         if lower.hasSuffix("completions") { return "completion" }
-        if lower.contains("images") { return "image" }
-        if lower.contains("audio") || lower.contains("speech") || lower.contains("tts") { return "audio" }
+        if lower.containsBytes("images") { return "image" }
+        if lower.containsBytes("audio") || lower.containsBytes("speech") || lower.containsBytes("tts") { return "audio" }
         return nil
     }
 }

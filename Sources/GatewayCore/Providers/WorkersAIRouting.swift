@@ -18,9 +18,9 @@ public struct WorkersAIRouting: ProviderRouting {
 
     public func modelType(fromPath path: String) -> String? {
         guard let model = model(fromPath: path)?.lowercased() else { return AppendPathRouting().modelType(fromPath: path) }
-        if model.contains("embed") || model.contains("bge-") { return "embedding" }
-        if model.contains("whisper") { return "audio" }
-        if model.contains("diffusion") || model.contains("flux") { return "image" }
+        if model.containsBytes("embed") || model.containsBytes("bge-") { return "embedding" }
+        if model.containsBytes("whisper") { return "audio" }
+        if model.containsBytes("diffusion") || model.containsBytes("flux") { return "image" }
         return "chat"
     }
 

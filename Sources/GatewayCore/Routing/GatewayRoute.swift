@@ -29,7 +29,7 @@ public struct GatewayRoute: Sendable, Equatable {
         provider = String(parts[2])
         providerPath = parts.count > 3 ? String(parts[3]) : ""
         for segment in providerPath.split(separator: "/", omittingEmptySubsequences: false)
-        where segment == ".." || segment == "." || (segment.contains("%") && segment.lowercased().contains("%2e%2e")) {
+        where segment == ".." || segment == "." || (segment.utf8.contains(UInt8(ascii: "%")) && segment.lowercased().containsBytes("%2e%2e")) {
             throw GatewayError.badPath("the provider path may not contain '.' or '..' segments; got '\(providerPath)'")
         }
     }

@@ -31,7 +31,7 @@ struct UpstreamURL: Sendable, Equatable {
         }
         let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
         let authority = rest[..<authorityEnd]
-        guard !authority.isEmpty, !authority.contains("@") else {
+        guard !authority.isEmpty, !authority.utf8.contains(UInt8(ascii: "@")) else {
             throw .unreachable("the upstream URL has no usable host")
         }
         var host = authority
@@ -63,7 +63,7 @@ struct UpstreamURL: Sendable, Equatable {
 
     /// The `Host` header's value: the port only when it is not the scheme's default.
     var hostHeader: String {
-        let host = endpoint.host.contains(":") ? "[\(endpoint.host)]" : endpoint.host
+        let host = endpoint.host.utf8.contains(UInt8(ascii: ":")) ? "[\(endpoint.host)]" : endpoint.host
         return endpoint.port == (endpoint.tls ? 443 : 80) ? host : "\(host):\(endpoint.port)"
     }
 }

@@ -4,6 +4,7 @@
 public struct AnthropicUsageParser: UsageParser {
     public init() {}
     public var name: String { "anthropic" }
+    public var keys: Set<String> { ["usage", "message"] }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
         guard let reported = UntypedJSON.object(object["usage"]) ?? UntypedJSON.object(object, "message", "usage") else {

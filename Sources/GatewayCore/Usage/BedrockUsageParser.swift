@@ -3,6 +3,7 @@
 public struct BedrockUsageParser: UsageParser {
     public init() {}
     public var name: String { "bedrock" }
+    public var keys: Set<String> { ["usage", "message"] }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
         if let reported = UntypedJSON.object(object["usage"]), reported["inputTokens"] != nil {

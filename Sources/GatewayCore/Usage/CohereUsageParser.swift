@@ -4,6 +4,7 @@
 public struct CohereUsageParser: UsageParser {
     public init() {}
     public var name: String { "cohere" }
+    public var keys: Set<String> { ["meta", "response", "usage", "delta"] }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
         let candidates: [[String: Any]?] = [

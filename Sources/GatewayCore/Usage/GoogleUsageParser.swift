@@ -4,6 +4,7 @@
 public struct GoogleUsageParser: UsageParser {
     public init() {}
     public var name: String { "google" }
+    public var keys: Set<String> { ["usageMetadata"] }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
         guard let reported = UntypedJSON.object(object["usageMetadata"]) else { return }

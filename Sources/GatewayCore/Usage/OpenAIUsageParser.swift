@@ -4,6 +4,7 @@
 public struct OpenAIUsageParser: UsageParser {
     public init() {}
     public var name: String { "openai" }
+    public var keys: Set<String> { ["usage", "response"] }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
         if let reported = UntypedJSON.object(object["usage"]) {

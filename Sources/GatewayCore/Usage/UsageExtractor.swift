@@ -21,16 +21,16 @@ public enum UsageExtractor {
 
     /// The model named by a JSON request body's top-level `model` field.
     public static func model(inRequestBody body: [UInt8]) -> String? {
-        guard body.first(where: { !isWhitespace($0) }) == UInt8(ascii: "{"),
-            let object = try? JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
-        else { return nil }
-        return object["model"] as? String
+        guard let value = JSONTopLevel.values(in: body[...], keys: ["model"])?.first?.value else { return nil }
+        if let plain = JSONTopLevel.plainString(value) { return plain }
+        return (try? JSONSerialization.jsonObject(with: Data(value), options: [.fragmentsAllowed])) as? String
     }
 
     /// Whether a JSON request body asks for a streamed answer (`"stream": true`).
     static func isStream(body: [UInt8], contentType: String?) -> Bool {
         if let contentType = contentType?.lowercased(),
-            contentType.contains("event-stream") || contentType.contains("ndjson") || contentType.contains("stream+json")
+            contentType.containsBytes("event-stream") || contentType.containsBytes("ndjson")
+                || contentType.containsBytes("stream+json")
         {
             return true
         }
@@ -39,6 +39,23 @@ public enum UsageExtractor {
     }
 
     private static func fold(json: ArraySlice<UInt8>, parser: any UsageParser, into usage: inout TokenUsage) {
+        // An object: only the keys the parser reads are parsed (usually one small object).
+        if let values = JSONTopLevel.values(in: json, keys: parser.keys) {
+            guard !values.isEmpty else { return }
+            var reduced: [UInt8] = [UInt8(ascii: "{")]
+            for (index, value) in values.enumerated() {
+                if index > 0 { reduced.append(UInt8(ascii: ",")) }
+                reduced.append(UInt8(ascii: "\""))
+                reduced.append(contentsOf: value.key.utf8)
+                reduced.append(contentsOf: "\":".utf8)
+                reduced.append(contentsOf: value.value)
+            }
+            reduced.append(UInt8(ascii: "}"))
+            if let object = (try? JSONSerialization.jsonObject(with: Data(reduced))) as? [String: Any] {
+                parser.fold(object, into: &usage)
+            }
+            return
+        }
         guard let parsed = try? JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed]) else {
             return
         }

@@ -40,6 +40,8 @@ public struct TokenUsage: Sendable, Equatable {
 public protocol UsageParser: Sendable {
     /// The format's name, as written in configuration (`openai`, `anthropic`, ...).
     var name: String { get }
+    /// The top-level keys `fold` reads: only these are parsed out of each answer or event.
+    var keys: Set<String> { get }
     /// Folds one answer or stream event into `usage`.
     func fold(_ object: [String: Any], into usage: inout TokenUsage)
 }

@@ -3,6 +3,7 @@
 public struct WorkersAIUsageParser: UsageParser {
     public init() {}
     public var name: String { "workers-ai" }
+    public var keys: Set<String> { ["result", "usage", "response"] }
 
     public func fold(_ object: [String: Any], into usage: inout TokenUsage) {
         if let reported = UntypedJSON.object(object, "result", "usage") {
