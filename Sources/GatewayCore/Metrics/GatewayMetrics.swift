@@ -1,5 +1,6 @@
 import CoreMetrics
 import Metrics
+import Synchronization
 
 /// The gateway's metrics, made through an injected factory so that each server (and
 /// each test) has its own registry instead of a process-wide global.
@@ -10,6 +11,11 @@ public struct GatewayMetrics: Sendable {
     private let dropped: Counter
     private let written: Counter
     private let writeFailures: Counter
+    private let cacheHits: Counter
+    private let cacheMisses: Counter
+    /// Per-label metrics, made once each: making one through the factory per request
+    /// (a registry lookup and allocations) showed in the request path's profile.
+    private let labelled: LabelledMetrics
 
     /// Metrics recorded into `factory`'s registry.
     public init(factory: any MetricsFactory) {
@@ -19,6 +25,9 @@ public struct GatewayMetrics: Sendable {
         self.dropped = Counter(label: "aigw_logs_dropped_total", dimensions: [], factory: factory)
         self.written = Counter(label: "aigw_logs_written_total", dimensions: [], factory: factory)
         self.writeFailures = Counter(label: "aigw_log_write_failures_total", dimensions: [], factory: factory)
+        self.cacheHits = Counter(label: "aigw_cache_hits_total", dimensions: [], factory: factory)
+        self.cacheMisses = Counter(label: "aigw_cache_misses_total", dimensions: [], factory: factory)
+        self.labelled = LabelledMetrics(factory: factory)
     }
 
     /// Metrics that go nowhere (for tools and tests that do not read them).
@@ -26,16 +35,12 @@ public struct GatewayMetrics: Sendable {
 
     /// One request answered, by provider and HTTP status.
     public func requestFinished(provider: String, status: Int) {
-        Counter(
-            label: "aigw_requests_total", dimensions: [("provider", provider), ("status", String(status))],
-            factory: factory
-        ).increment()
+        labelled.requests(provider: provider, status: status).increment()
     }
 
     /// Time from sending a request upstream to receiving the response head.
     public func upstreamLatency(_ duration: Duration, provider: String) {
-        Metrics.Timer(label: "aigw_upstream_latency_seconds", dimensions: [("provider", provider)], factory: factory)
-            .record(duration: duration)
+        labelled.upstreamLatency(provider: provider).record(duration: duration)
     }
 
     /// Time the gateway itself spent on a request, excluding the upstream's.
@@ -55,6 +60,44 @@ public struct GatewayMetrics: Sendable {
 
     /// A cache lookup: a hit (from an entry or an identical request in flight) or a miss.
     public func cacheLookup(hit: Bool) {
-        Counter(label: hit ? "aigw_cache_hits_total" : "aigw_cache_misses_total", dimensions: [], factory: factory).increment()
+        (hit ? cacheHits : cacheMisses).increment()
+    }
+}
+
+/// Metrics with labels, each made through the factory the first time its labels are seen.
+private final class LabelledMetrics: Sendable {
+    private struct RequestKey: Hashable {
+        let provider: String
+        let status: Int
+    }
+
+    private let factory: any MetricsFactory
+    private let requests = Mutex<[RequestKey: Counter]>([:])
+    private let latencies = Mutex<[String: Metrics.Timer]>([:])
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+    }
+
+    func requests(provider: String, status: Int) -> Counter {
+        let key = RequestKey(provider: provider, status: status)
+        return requests.withLock { made in
+            if let counter = made[key] { return counter }
+            let counter = Counter(
+                label: "aigw_requests_total", dimensions: [("provider", provider), ("status", String(status))],
+                factory: factory)
+            made[key] = counter
+            return counter
+        }
+    }
+
+    func upstreamLatency(provider: String) -> Metrics.Timer {
+        latencies.withLock { made in
+            if let timer = made[provider] { return timer }
+            let timer = Metrics.Timer(
+                label: "aigw_upstream_latency_seconds", dimensions: [("provider", provider)], factory: factory)
+            made[provider] = timer
+            return timer
+        }
     }
 }
