@@ -38,7 +38,8 @@ public struct GatewayRoute: Sendable, Equatable {
     /// a trailing slash) of the served account; nil for any other path.
     public static func universalGateway(path: String, servedAccount: String) -> String? {
         guard path.hasPrefix("/v1/") else { return nil }
-        var parts = path.dropFirst(4).split(separator: "/", omittingEmptySubsequences: false)
+        // At most four parts are needed to tell: a provider path is never Universal.
+        var parts = path.dropFirst(4).split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
         if parts.count == 3, parts[2].isEmpty { parts.removeLast() }
         guard parts.count == 2, parts[0] == servedAccount, !parts[1].isEmpty else { return nil }
         return String(parts[1])

@@ -140,7 +140,9 @@ final class UpstreamConnectionPool: Sendable {
                             try pipeline.addHandler(
                                 NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : endpoint.host))
                         }
-                        try pipeline.addHTTPClientHandlers()
+                        // Every header sent comes from HTTPFields (which never hold CR, LF or NUL) or
+                        // from the gateway itself, so NIO's second check of each one is skipped.
+                        try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
                         try pipeline.addHandler(UpstreamConnection.Handler(idleTimeout: idleTimeout))
                     }
                 }
