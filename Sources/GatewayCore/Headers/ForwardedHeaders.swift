@@ -14,7 +14,8 @@ public enum ForwardedHeaders {
         "trailer", "transfer-encoding", "upgrade",
     ]
 
-    /// The client's headers as they go to the upstream.
+    /// The client's headers as they go to the upstream. `Expect` stops too: the gateway has
+    /// the whole body before it calls, so there is nothing to wait for.
     public static func toUpstream(_ fields: HTTPFields) -> HTTPHeaders {
         let connectionListed = listedInConnection(fields[.connection])
         var headers = HTTPHeaders()
@@ -23,7 +24,7 @@ public enum ForwardedHeaders {
             let name = field.name.canonicalName
             if hopByHop.contains(name) || connectionListed.contains(name) || name == "host" || name == "content-length"
                 || name == "accept-encoding" || name.hasPrefix(GatewayHeader.prefix) || name == "cf-cache-ttl"
-                || name == "cf-skip-cache"
+                || name == "cf-skip-cache" || name == "expect"
             {
                 continue
             }

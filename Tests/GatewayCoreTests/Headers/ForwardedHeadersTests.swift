@@ -6,7 +6,7 @@ import Testing
 
 @Suite("Which headers cross the gateway")
 struct ForwardedHeadersTests {
-    @Test("to the upstream: credentials and provider headers pass; hop-by-hop, Host and cf-aig-* stop")
+    @Test("to the upstream: credentials and provider headers pass; hop-by-hop, Host, Expect and cf-aig-* stop")
     func toUpstream() {
         var fields = HTTPFields()
         fields[.authorization] = "Bearer sk-1"
@@ -21,13 +21,14 @@ struct ForwardedHeadersTests {
         fields[HTTPField.Name("host")!] = "gateway.local"
         fields[.contentLength] = "12"
         fields[.acceptEncoding] = "gzip"
+        fields[.expect] = "100-continue"
         let headers = ForwardedHeaders.toUpstream(fields)
         #expect(headers["authorization"] == ["Bearer sk-1"])
         #expect(headers["anthropic-version"] == ["2023-06-01"])
         #expect(headers["content-type"] == ["application/json"])
         for stopped in [
             "cf-aig-metadata", "cf-aig-authorization", "cf-skip-cache", "connection", "x-private", "transfer-encoding",
-            "host", "content-length", "accept-encoding",
+            "host", "content-length", "accept-encoding", "expect",
         ] {
             #expect(headers[stopped].isEmpty, "\(stopped) was forwarded")
         }

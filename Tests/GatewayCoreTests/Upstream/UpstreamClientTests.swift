@@ -127,6 +127,18 @@ struct UpstreamClientTests {
         try await upstream.stop()
     }
 
+    @Test("an informational 100 Continue before the answer is passed over")
+    func informational() async throws {
+        let upstream = try await ScriptedUpstream.start { _, _ in
+            [.write("HTTP/1.1 100 Continue\r\n\r\n"), .pause(.milliseconds(5)), .write(Self.ok)]
+        }
+        let client = try UpstreamClient(connectionsPerHost: 8)
+        let response = try await client.send(try request(upstream.port), timeout: .seconds(5))
+        #expect(response.status == 200)
+        #expect(try await text(response.body) == "ok")
+        try await upstream.stop()
+    }
+
     @Test("a body that breaks off throws instead of ending short")
     func brokenBody() async throws {
         let upstream = try await ScriptedUpstream.start { _, _ in
