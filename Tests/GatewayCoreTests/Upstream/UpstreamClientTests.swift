@@ -139,6 +139,31 @@ struct UpstreamClientTests {
         try await upstream.stop()
     }
 
+    @Test("a large answer read slowly arrives whole and in order (reading pauses while the reader is behind)")
+    func backpressure() async throws {
+        let chunk = String(repeating: "x", count: 64 * 1024 - 1) + "\n"
+        let body = String(repeating: chunk, count: 64)  // 4 MiB
+        let upstream = try await ScriptedUpstream.start { _, _ in
+            [.write("HTTP/1.1 200 OK\r\nContent-Length: \(body.utf8.count)\r\n\r\n"), .pause(.milliseconds(5)), .write(body)]
+        }
+        let client = try UpstreamClient(connectionsPerHost: 8)
+        let response = try await client.send(try request(upstream.port), timeout: .seconds(5))
+        var received = 0
+        var last: UInt8?
+        for try await part in response.body {
+            received += part.readableBytes
+            last = part.readableBytesView.last
+            // A pause after the first part: the stream fills, reading stops, then resumes.
+            if received == part.readableBytes { try await Task.sleep(for: .milliseconds(200)) }
+        }
+        #expect(received == body.utf8.count)
+        #expect(last == UInt8(ascii: "\n"))
+        // The connection is whole afterwards: the next request reuses it.
+        #expect(try await client.send(try request(upstream.port), timeout: .seconds(5)).status == 200)
+        #expect(upstream.connections == 1)
+        try await upstream.stop()
+    }
+
     @Test("a body that breaks off throws instead of ending short")
     func brokenBody() async throws {
         let upstream = try await ScriptedUpstream.start { _, _ in
