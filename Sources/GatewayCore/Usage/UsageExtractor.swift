@@ -89,21 +89,8 @@ public enum UsageExtractor {
 
     /// A cheap filter so that only events mentioning usage are parsed.
     private static func mayCarryUsage(_ line: ArraySlice<UInt8>) -> Bool {
-        contains(line, Self.usageNeedle) || contains(line, Self.billedNeedle)
-    }
-
-    private static let usageNeedle = Array("sage".utf8)  // usage, usageMetadata
-    private static let billedNeedle = Array("billed_units".utf8)
-
-    private static func contains(_ haystack: ArraySlice<UInt8>, _ needle: [UInt8]) -> Bool {
-        guard haystack.count >= needle.count, let first = needle.first else { return false }
-        var index = haystack.startIndex
-        let last = haystack.endIndex - needle.count
-        while index <= last {
-            if haystack[index] == first, haystack[index..<(index + needle.count)].elementsEqual(needle) { return true }
-            index += 1
-        }
-        return false
+        // "sage": usage, usageMetadata.
+        ByteSearch.contains(line, "sage") || ByteSearch.contains(line, "billed_units")
     }
 
     private static func isWhitespace(_ byte: UInt8) -> Bool {
