@@ -19,7 +19,9 @@ final class UpstreamConnectionPool: Sendable {
         /// Requests waiting for a connection, by endpoint, in arrival order.
         var waiting: [UpstreamURL.Endpoint: [Waiter]] = [:]
         var nextWaiterID = 0
-        /// Waiters cancelled before they were registered.
+        /// Waiters given an id and not yet in `waiting`, and those of them already cancelled.
+        /// (A waiter cancelled after it was served is in neither, so nothing accumulates.)
+        var registering: Set<Int> = []
         var cancelledWaiters: Set<Int> = []
         var shutDown = false
     }
@@ -94,11 +96,13 @@ final class UpstreamConnectionPool: Sendable {
     private func waitForConnection(to endpoint: UpstreamURL.Endpoint) async throws -> Grant {
         let id = state.withLock { state in
             defer { state.nextWaiterID += 1 }
+            state.registering.insert(state.nextWaiterID)
             return state.nextWaiterID
         }
         return try await withTaskCancellationHandler {
             try await withCheckedThrowingContinuation { continuation in
                 let refused: (any Error)? = state.withLock { state in
+                    state.registering.remove(id)
                     if state.cancelledWaiters.remove(id) != nil { return CancellationError() }
                     if state.shutDown { return UpstreamFailure.unreachable("the gateway is shutting down") }
                     state.waiting[endpoint, default: []].append(Waiter(id: id, continuation: continuation))
@@ -111,7 +115,7 @@ final class UpstreamConnectionPool: Sendable {
                 if let index = state.waiting[endpoint]?.firstIndex(where: { $0.id == id }) {
                     return state.waiting[endpoint]!.remove(at: index)
                 }
-                state.cancelledWaiters.insert(id)
+                if state.registering.contains(id) { state.cancelledWaiters.insert(id) }
                 return nil
             }
             waiter?.continuation.resume(throwing: CancellationError())

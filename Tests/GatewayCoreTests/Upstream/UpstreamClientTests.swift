@@ -74,6 +74,28 @@ struct UpstreamClientTests {
         try await upstream.stop()
     }
 
+    @Test("a request waiting for a connection at the limit can be cancelled; the connection then serves the next one")
+    func cancelledWaiter() async throws {
+        let upstream = try await ScriptedUpstream.start { index, _ in index == 0 ? [.gate, .write(Self.ok)] : [.write(Self.ok)] }
+        let client = try UpstreamClient(connectionsPerHost: 1)
+        let holding = Task { try await client.send(try request(upstream.port), timeout: .seconds(30)) }
+        for _ in 0..<200 where upstream.requests == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        let waiting = Task { try await client.send(try request(upstream.port), timeout: .seconds(30)) }
+        try await Task.sleep(for: .milliseconds(50))
+        waiting.cancel()
+        let waited = await waiting.result
+        guard case .failure(let error) = waited, case .cancelled? = error as? UpstreamFailure else {
+            Issue.record("expected cancellation, got \(waited)")
+            return
+        }
+        upstream.openGate()
+        #expect(try await holding.value.status == 200)
+        #expect(try await client.send(try request(upstream.port), timeout: .seconds(5)).status == 200)
+        #expect(upstream.connections == 1)
+        #expect(upstream.requests == 2)
+        try await upstream.stop()
+    }
+
     @Test("an answer with Connection: close, or a connection the provider closed, is not used again")
     func closedConnectionsAreNotReused() async throws {
         let upstream = try await ScriptedUpstream.start { index, _ in
