@@ -1,5 +1,3 @@
-import Foundation
-
 /// Finds the token usage in a captured answer: one JSON document (or a JSON array of
 /// them, as Google's non-SSE streams are), or a stream of SSE `data:` lines or NDJSON lines.
 ///
@@ -23,7 +21,7 @@ public enum UsageExtractor {
     public static func model(inRequestBody body: [UInt8]) -> String? {
         guard let value = JSONTopLevel.values(in: body[...], keys: ["model"])?.first?.value else { return nil }
         if let plain = JSONTopLevel.plainString(value) { return plain }
-        return (try? JSONSerialization.jsonObject(with: Data(value), options: [.fragmentsAllowed])) as? String
+        return UntypedJSON.parse(value) as? String
     }
 
     /// Whether a JSON request body asks for a streamed answer (`"stream": true`).
@@ -42,27 +40,20 @@ public enum UsageExtractor {
         // An object: only the keys the parser reads are parsed (usually one small object).
         if let values = JSONTopLevel.values(in: json, keys: parser.keys) {
             guard !values.isEmpty else { return }
-            var reduced: [UInt8] = [UInt8(ascii: "{")]
-            for (index, value) in values.enumerated() {
-                if index > 0 { reduced.append(UInt8(ascii: ",")) }
-                reduced.append(UInt8(ascii: "\""))
-                reduced.append(contentsOf: value.key.utf8)
-                reduced.append(contentsOf: "\":".utf8)
-                reduced.append(contentsOf: value.value)
+            var object: [String: Any] = [:]
+            for (key, value) in values {
+                if let parsed = UntypedJSON.parse(value) { object[key] = parsed }
             }
-            reduced.append(UInt8(ascii: "}"))
-            if let object = (try? JSONSerialization.jsonObject(with: Data(reduced))) as? [String: Any] {
-                parser.fold(object, into: &usage)
-            }
-            return
-        }
-        guard let parsed = try? JSONSerialization.jsonObject(with: Data(json), options: [.fragmentsAllowed]) else {
-            return
-        }
-        if let object = parsed as? [String: Any] {
             parser.fold(object, into: &usage)
-        } else if let array = parsed as? [Any] {
+            return
+        }
+        switch UntypedJSON.parse(json) {
+        case let object as [String: Any]:
+            parser.fold(object, into: &usage)
+        case let array as [Any]:
             for case let object as [String: Any] in array { parser.fold(object, into: &usage) }
+        default:
+            return
         }
     }
 

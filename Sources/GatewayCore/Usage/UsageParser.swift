@@ -1,5 +1,3 @@
-import Foundation
-
 /// Token counts reported by a provider for one request.
 public struct TokenUsage: Sendable, Equatable {
     /// Input tokens billed at the full rate (for OpenAI-style providers: all prompt tokens).
@@ -55,25 +53,5 @@ public enum UsageParsers {
 
     public static func named(_ name: String) -> (any UsageParser)? {
         all.first { $0.name == name }
-    }
-}
-
-/// Small accessors over JSONSerialization's untyped output.
-enum UntypedJSON {
-    static func object(_ value: Any?) -> [String: Any]? { value as? [String: Any] }
-
-    static func int(_ value: Any?) -> Int? {
-        switch value {
-        case let number as Int: return number
-        case let number as Double: return number.isFinite ? Int(number) : nil
-        case let number as NSNumber: return number.intValue
-        default: return nil
-        }
-    }
-
-    static func object(_ root: [String: Any], _ path: String...) -> [String: Any]? {
-        var current: [String: Any]? = root
-        for key in path { current = object(current?[key]) }
-        return current
     }
 }
