@@ -88,8 +88,14 @@ final class UpstreamConnection: Sendable {
         /// Backpressure: the stream is full, and a read was asked for meanwhile.
         private var bodyFull = false
         private var readPending = false
-        private var deadline: Scheduled<Void>?
-        private var idleClose: Scheduled<Void>?
+        /// When the exchange under way times out (nil: no exchange, or its head has come).
+        private var exchangeDeadline: NIODeadline?
+        /// When the connection, idle, closes (nil: not idle).
+        private var idleDeadline: NIODeadline?
+        /// One timer serves both deadlines. It is moved only when a deadline comes before it,
+        /// and when it rings early it sets itself again: a request on a kept-alive connection
+        /// usually schedules and cancels nothing (each did both, twice, which showed in the profile).
+        private var alarm: (due: NIODeadline, task: Scheduled<Void>)?
         private var failure: UpstreamFailure?
         private var writeFailure: UpstreamFailure?
         private var closed = false
@@ -114,8 +120,7 @@ final class UpstreamConnection: Sendable {
                 promise.fail(failure ?? UpstreamFailure.unreachable("the provider closed the connection"))
                 return
             }
-            idleClose?.cancel()
-            idleClose = nil
+            idleDeadline = nil
             self.promise = promise
             exchange += 1
             head = nil
@@ -124,8 +129,9 @@ final class UpstreamConnection: Sendable {
             bodyEnded = false
             failure = nil
             writeFailure = nil
+            exchangeDeadline = deadline
+            setAlarm(deadline, context: context)
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            self.deadline = context.eventLoop.scheduleTask(deadline: deadline) { bound.value.fail(.timedOut) }
 
             var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.url.target)
             head.headers.reserveCapacity(request.headers.count + 2)
@@ -158,8 +164,7 @@ final class UpstreamConnection: Sendable {
                     context.close(promise: nil)
                     return
                 }
-                deadline?.cancel()
-                deadline = nil
+                exchangeDeadline = nil
                 head = received
             case .body(let bytes):
                 if let source {
@@ -228,9 +233,34 @@ final class UpstreamConnection: Sendable {
         }
 
         private func becomeIdle(context: ChannelHandlerContext) {
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-            idleClose = context.eventLoop.scheduleTask(in: idleTimeout) { bound.value.context?.close(promise: nil) }
+            let due = NIODeadline.now() + idleTimeout
+            idleDeadline = due
+            setAlarm(due, context: context)
             onIdle?()
+        }
+
+        // MARK: Deadlines
+
+        /// Makes sure the alarm rings no later than `due`.
+        private func setAlarm(_ due: NIODeadline, context: ChannelHandlerContext) {
+            if let alarm, alarm.due <= due { return }
+            alarm?.task.cancel()
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            alarm = (due, context.eventLoop.scheduleTask(deadline: due) { bound.value.alarmRang() })
+        }
+
+        /// Times out the exchange, or closes the idle connection, when its deadline has come;
+        /// otherwise sets the alarm for the next deadline.
+        private func alarmRang() {
+            alarm = nil
+            let now = NIODeadline.now()
+            if let exchangeDeadline, exchangeDeadline <= now {
+                fail(.timedOut)
+            } else if let idleDeadline, idleDeadline <= now {
+                context?.close(promise: nil)
+            } else if let context, let next = [exchangeDeadline, idleDeadline].compactMap({ $0 }).min() {
+                setAlarm(next, context: context)
+            }
         }
 
         /// Fails whatever is under way and closes the connection.
@@ -244,10 +274,10 @@ final class UpstreamConnection: Sendable {
         private func settleClosed() {
             closed = true
             onIdle = nil
-            deadline?.cancel()
-            deadline = nil
-            idleClose?.cancel()
-            idleClose = nil
+            alarm?.task.cancel()
+            alarm = nil
+            exchangeDeadline = nil
+            idleDeadline = nil
             let reason = failure ?? writeFailure ?? .unreachable("the provider closed the connection")
             if let promise {
                 self.promise = nil

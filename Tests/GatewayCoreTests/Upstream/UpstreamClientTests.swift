@@ -208,6 +208,45 @@ struct UpstreamClientTests {
         try await upstream.stop()
     }
 
+    @Test("a kept-alive connection closes after its idle time, and the next request opens another")
+    func idleClose() async throws {
+        let upstream = try await ScriptedUpstream.start { _, _ in [.write(Self.ok)] }
+        let client = try UpstreamClient(connectionsPerHost: 8, idleTimeout: .milliseconds(300))
+        _ = try await client.send(try request(upstream.port), timeout: .seconds(60))
+        for _ in 0..<300 where upstream.closedConnections == 0 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(upstream.closedConnections == 1)
+        _ = try await client.send(try request(upstream.port), timeout: .seconds(60))
+        #expect(upstream.connections == 2)
+        try await upstream.stop()
+    }
+
+    @Test("an answered request's deadline passing later neither fails nor closes the kept-alive connection")
+    func deadlineAfterAnswer() async throws {
+        let upstream = try await ScriptedUpstream.start { _, _ in [.write(Self.ok)] }
+        let client = try UpstreamClient(connectionsPerHost: 8)
+        _ = try await client.send(try request(upstream.port), timeout: .seconds(1))
+        try await Task.sleep(for: .milliseconds(1500))
+        #expect(upstream.closedConnections == 0)
+        let second = try await client.send(try request(upstream.port), timeout: .seconds(5))
+        #expect(second.status == 200)
+        #expect(upstream.connections == 1)
+        try await upstream.stop()
+    }
+
+    @Test("on a kept-alive connection, a shorter deadline than the last one's still times out on time")
+    func shorterDeadlineOnReusedConnection() async throws {
+        let upstream = try await ScriptedUpstream.start { index, _ in index == 0 ? [.write(Self.ok)] : [] }
+        let client = try UpstreamClient(connectionsPerHost: 8)
+        _ = try await client.send(try request(upstream.port), timeout: .seconds(120))
+        let started = ContinuousClock.now
+        let failed = await failure { try await client.send(try request(upstream.port), timeout: .milliseconds(200)) }
+        #expect(failed == .timedOut)
+        #expect(upstream.connections == 1)
+        // Bounded loosely: the point is that it did not wait for the first request's 120 s.
+        #expect(ContinuousClock.now - started < .seconds(60))
+        try await upstream.stop()
+    }
+
     @Test("a cancelled request ends at once and closes its connection")
     func cancelled() async throws {
         let upstream = try await ScriptedUpstream.start { _, _ in [] }
