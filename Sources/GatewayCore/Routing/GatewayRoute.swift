@@ -8,40 +8,53 @@ public struct GatewayRoute: Sendable, Equatable {
 
     /// Splits a request path. Throws 2012 when a part is missing, 2001 for another account.
     public init(path: String, servedAccount: String) throws {
-        var rest = Substring(path)
-        guard rest.hasPrefix("/v1/") else {
+        guard path.utf8.starts(with: "/v1/".utf8) else {
             throw GatewayError.badPath("gateway URLs start with /v1/{account}/{gateway}/{provider}/; got '\(path)'")
         }
-        rest = rest.dropFirst(4)
-        let parts = rest.split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
-        guard parts.count >= 3, !parts[0].isEmpty, !parts[1].isEmpty, !parts[2].isEmpty else {
+        let (account, afterAccount) = Self.cut(path.dropFirst(4))
+        let (gateway, afterGateway) = afterAccount.map(Self.cut) ?? ("", nil)
+        let (provider, afterProvider) = afterGateway.map(Self.cut) ?? ("", nil)
+        guard !account.isEmpty, !gateway.isEmpty, !provider.isEmpty else {
             throw GatewayError.badPath(
                 "the URL names no provider: use /v1/{account}/{gateway}/{provider}/{path}, e.g. /v1/\(servedAccount)/my-gateway/openai/chat/completions"
             )
         }
-        guard parts[0] == servedAccount else {
+        guard account == servedAccount else {
             throw GatewayError.gatewayNotFound(
-                "account '\(parts[0])' is not served here; this gateway serves account '\(servedAccount)' (set AIGW_ACCOUNT_ID to change it)"
+                "account '\(account)' is not served here; this gateway serves account '\(servedAccount)' (set AIGW_ACCOUNT_ID to change it)"
             )
         }
-        accountID = String(parts[0])
-        gatewayID = String(parts[1])
-        provider = String(parts[2])
-        providerPath = parts.count > 3 ? String(parts[3]) : ""
-        for segment in providerPath.split(separator: "/", omittingEmptySubsequences: false)
-        where segment == ".." || segment == "." || (segment.utf8.contains(UInt8(ascii: "%")) && segment.lowercased().containsBytes("%2e%2e")) {
-            throw GatewayError.badPath("the provider path may not contain '.' or '..' segments; got '\(providerPath)'")
+        accountID = String(account)
+        gatewayID = String(gateway)
+        self.provider = String(provider)
+        providerPath = afterProvider.map(String.init) ?? ""
+        var remaining = afterProvider
+        while let current = remaining {
+            let (segment, next) = Self.cut(current)
+            if segment == ".." || segment == "."
+                || (segment.utf8.contains(UInt8(ascii: "%")) && segment.lowercased().containsBytes("%2e%2e"))
+            {
+                throw GatewayError.badPath("the provider path may not contain '.' or '..' segments; got '\(providerPath)'")
+            }
+            remaining = next
         }
     }
 
     /// The gateway of a Universal endpoint path, `/v1/{account}/{gateway}` (with or without
     /// a trailing slash) of the served account; nil for any other path.
     public static func universalGateway(path: String, servedAccount: String) -> String? {
-        guard path.hasPrefix("/v1/") else { return nil }
-        // At most four parts are needed to tell: a provider path is never Universal.
-        var parts = path.dropFirst(4).split(separator: "/", maxSplits: 3, omittingEmptySubsequences: false)
-        if parts.count == 3, parts[2].isEmpty { parts.removeLast() }
-        guard parts.count == 2, parts[0] == servedAccount, !parts[1].isEmpty else { return nil }
-        return String(parts[1])
+        guard path.utf8.starts(with: "/v1/".utf8) else { return nil }
+        let (account, afterAccount) = cut(path.dropFirst(4))
+        guard let afterAccount else { return nil }
+        let (gateway, afterGateway) = cut(afterAccount)
+        guard afterGateway?.isEmpty ?? true, !gateway.isEmpty, account == servedAccount else { return nil }
+        return String(gateway)
+    }
+
+    /// `path` cut at its first slash: what comes before it, and what comes after it (nil
+    /// when there is no slash). Walking a path this way allocates nothing.
+    private static func cut(_ path: Substring) -> (Substring, Substring?) {
+        guard let slash = path.utf8.firstIndex(of: UInt8(ascii: "/")) else { return (path, nil) }
+        return (path[..<slash], path[path.utf8.index(after: slash)...])
     }
 }

@@ -33,8 +33,26 @@ struct GatewayRouteTests {
 
     @Test("dot segments are refused")
     func dotSegments() {
-        for path in ["/v1/local/g/openai/../admin", "/v1/local/g/openai/./x", "/v1/local/g/openai/%2e%2e/x"] {
+        for path in ["/v1/local/g/openai/../admin", "/v1/local/g/openai/./x", "/v1/local/g/openai/%2e%2e/x", "/v1/local/g/openai/x/..", "/v1/local/g/openai/x/%2E%2E"] {
             #expect(throws: GatewayError.self, "\(path)") { try GatewayRoute(path: path, servedAccount: "local") }
+        }
+    }
+
+    @Test("empty segments inside the provider path are kept as they are")
+    func emptySegments() throws {
+        let route = try GatewayRoute(path: "/v1/local/g/openai//v1/chat/", servedAccount: "local")
+        #expect(route.providerPath == "/v1/chat/")
+    }
+
+    @Test("the Universal endpoint is /v1/{account}/{gateway}, with or without a trailing slash, and nothing longer")
+    func universal() {
+        #expect(GatewayRoute.universalGateway(path: "/v1/local/my-gw", servedAccount: "local") == "my-gw")
+        #expect(GatewayRoute.universalGateway(path: "/v1/local/my-gw/", servedAccount: "local") == "my-gw")
+        for path in [
+            "/v1/local/my-gw/openai", "/v1/local/my-gw//", "/v1/local", "/v1/local/", "/v1/other/my-gw", "/v2/local/my-gw",
+            "/v1//my-gw", "v1/local/my-gw",
+        ] {
+            #expect(GatewayRoute.universalGateway(path: path, servedAccount: "local") == nil, "\(path)")
         }
     }
 }
