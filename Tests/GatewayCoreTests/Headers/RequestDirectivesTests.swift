@@ -45,6 +45,16 @@ struct RequestDirectivesTests {
         #expect(directives.byokAlias == "prod")
     }
 
+    @Test("no cf- header, no directives; names are matched whatever their case")
+    func noneOrAnyCase() throws {
+        let plain = try RequestDirectives(
+            headers: fields(["authorization": "Bearer x", "content-type": "application/json", "x-cf-aig-skip-cache": "true"]))
+        #expect(plain == RequestDirectives())
+        let shouted = try RequestDirectives(headers: fields(["CF-AIG-SKIP-CACHE": "true", "Cf-Aig-Event-Id": "e"]))
+        #expect(shouted.skipCache == true)
+        #expect(shouted.eventID == "e")
+    }
+
     @Test("legacy cf-cache-ttl and cf-skip-cache are accepted")
     func legacy() throws {
         let directives = try RequestDirectives(headers: fields(["cf-cache-ttl": "30", "cf-skip-cache": "true"]))
