@@ -20,34 +20,37 @@ struct UpstreamURL: Sendable, Equatable {
     init(_ url: String) throws(UpstreamFailure) {
         let tls: Bool
         let rest: Substring
-        if url.hasPrefix("https://") {
+        // Scanned as UTF-8 bytes: the Character-based searches cost grapheme breaking, per request.
+        if url.utf8.starts(with: "https://".utf8) {
             tls = true
             rest = url.dropFirst(8)
-        } else if url.hasPrefix("http://") {
+        } else if url.utf8.starts(with: "http://".utf8) {
             tls = false
             rest = url.dropFirst(7)
         } else {
             throw .unreachable("the upstream URL must start with http:// or https://")
         }
-        let authorityEnd = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? rest.endIndex
+        let authorityEnd =
+            rest.utf8.firstIndex(where: { $0 == UInt8(ascii: "/") || $0 == UInt8(ascii: "?") || $0 == UInt8(ascii: "#") })
+            ?? rest.endIndex
         let authority = rest[..<authorityEnd]
         guard !authority.isEmpty, !authority.utf8.contains(UInt8(ascii: "@")) else {
             throw .unreachable("the upstream URL has no usable host")
         }
         var host = authority
         var port = tls ? 443 : 80
-        if authority.hasPrefix("[") {
+        if authority.utf8.first == UInt8(ascii: "[") {
             // [IPv6]:port
-            guard let close = authority.firstIndex(of: "]") else { throw .unreachable("the upstream URL has a malformed host") }
+            guard let close = authority.utf8.firstIndex(of: UInt8(ascii: "]")) else { throw .unreachable("the upstream URL has a malformed host") }
             host = authority[authority.index(after: authority.startIndex)..<close]
             let after = authority[authority.index(after: close)...]
             if !after.isEmpty {
-                guard after.hasPrefix(":"), let parsed = Int(after.dropFirst()), (1...65535).contains(parsed) else {
+                guard after.utf8.first == UInt8(ascii: ":"), let parsed = Int(after.dropFirst()), (1...65535).contains(parsed) else {
                     throw .unreachable("the upstream URL has a malformed port")
                 }
                 port = parsed
             }
-        } else if let colon = authority.lastIndex(of: ":") {
+        } else if let colon = authority.utf8.lastIndex(of: UInt8(ascii: ":")) {
             host = authority[..<colon]
             guard let parsed = Int(authority[authority.index(after: colon)...]), (1...65535).contains(parsed) else {
                 throw .unreachable("the upstream URL has a malformed port")
@@ -56,9 +59,9 @@ struct UpstreamURL: Sendable, Equatable {
         }
         guard !host.isEmpty else { throw .unreachable("the upstream URL has no usable host") }
         var target = rest[authorityEnd...]
-        if let fragment = target.firstIndex(of: "#") { target = target[..<fragment] }
+        if let fragment = target.utf8.firstIndex(of: UInt8(ascii: "#")) { target = target[..<fragment] }
         self.endpoint = Endpoint(tls: tls, host: String(host), port: port)
-        self.target = target.isEmpty ? "/" : (target.hasPrefix("/") ? String(target) : "/" + target)
+        self.target = target.isEmpty ? "/" : (target.utf8.first == UInt8(ascii: "/") ? String(target) : "/" + target)
     }
 
     /// The `Host` header's value: the port only when it is not the scheme's default.
