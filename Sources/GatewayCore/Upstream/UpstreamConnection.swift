@@ -69,8 +69,8 @@ final class UpstreamConnection: Sendable {
         typealias OutboundIn = HTTPClientRequestPart
         typealias OutboundOut = HTTPClientRequestPart
 
-        /// Called when the connection may carry another exchange.
-        var onIdle: (() -> Void)?
+        /// Called when the connection may carry another exchange (see ``whenIdle(_:)``).
+        private var onIdle: (() -> Void)?
         /// How long an idle connection stays open.
         let idleTimeout: TimeAmount
 
@@ -102,6 +102,12 @@ final class UpstreamConnection: Sendable {
 
         init(idleTimeout: TimeAmount) {
             self.idleTimeout = idleTimeout
+        }
+
+        /// Sets what is called each time the connection may carry another exchange. On a
+        /// connection already closed it is not kept: nothing would ever let it go.
+        func whenIdle(_ action: @escaping () -> Void) {
+            if !closed { onIdle = action }
         }
 
         func handlerAdded(context: ChannelHandlerContext) {

@@ -130,6 +130,10 @@ final class UpstreamConnectionPool: Sendable {
         let timeout = untilDeadline < connectTimeout ? max(untilDeadline, .milliseconds(1)) : connectTimeout
         let tls = endpoint.tls ? self.tls : nil
         let idleTimeout = self.idleTimeout
+        // Each connection's handler, kept from its channel's setup: a TLS handshake can fail,
+        // and the channel close, before the handler could be looked up in the pipeline, and
+        // the handler is what knows why.
+        let handlers = Mutex<[ObjectIdentifier: NIOLoopBound<UpstreamConnection.Handler>]>([:])
         let channel: any Channel
         do {
             channel = try await ClientBootstrap(group: loop)
@@ -144,10 +148,16 @@ final class UpstreamConnectionPool: Sendable {
                             try pipeline.addHandler(
                                 NIOSSLClientHandler(context: tls, serverHostname: isAddress ? nil : endpoint.host))
                         }
-                        // Every header sent comes from HTTPFields (which never hold CR, LF or NUL) or
-                        // from the gateway itself, so NIO's second check of each one is skipped.
-                        try pipeline.addHTTPClientHandlers(enableOutboundHeaderValidation: false)
-                        try pipeline.addHandler(UpstreamConnection.Handler(idleTimeout: idleTimeout))
+                        // Requests go out through the gateway's own encoder (one write each);
+                        // answers are read by NIO's decoder, which learns each request's method
+                        // (a HEAD answer has no body) from the head passing by.
+                        try pipeline.addHandler(UpstreamRequestEncoder())
+                        try pipeline.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .dropBytes)))
+                        let handler = UpstreamConnection.Handler(idleTimeout: idleTimeout)
+                        try pipeline.addHandler(handler)
+                        handlers.withLock {
+                            $0[ObjectIdentifier(channel)] = NIOLoopBound(handler, eventLoop: channel.eventLoop)
+                        }
                     }
                 }
                 .connect(host: endpoint.host, port: endpoint.port).get()
@@ -158,12 +168,13 @@ final class UpstreamConnectionPool: Sendable {
         }
         let connection: UpstreamConnection
         do {
+            guard let handler = handlers.withLock({ $0[ObjectIdentifier(channel)] }) else {
+                throw UpstreamFailure.unreachable("the connection was set up without its handler")
+            }
             connection = try await channel.eventLoop.submit {
-                let handler = try channel.pipeline.syncOperations.handler(type: UpstreamConnection.Handler.self)
-                let connection = UpstreamConnection(
-                    channel: channel, endpoint: endpoint, handler: NIOLoopBound(handler, eventLoop: channel.eventLoop))
+                let connection = UpstreamConnection(channel: channel, endpoint: endpoint, handler: handler)
                 // The handler holds its connection until the channel closes (it then lets go).
-                handler.onIdle = { self.release(connection) }
+                handler.value.whenIdle { self.release(connection) }
                 return connection
             }.get()
         } catch {

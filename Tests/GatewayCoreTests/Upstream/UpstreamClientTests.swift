@@ -58,6 +58,27 @@ struct UpstreamClientTests {
         try await upstream.stop()
     }
 
+    @Test("a HEAD answer has no body though it gives a length; a GET goes without length or body; the connection serves both")
+    func headAndGet() async throws {
+        let seen = Mutex<[String]>([])
+        let upstream = try await ScriptedUpstream.start { _, request in
+            seen.withLock { $0.append(request) }
+            return request.hasPrefix("HEAD ") ? [.write("HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n")] : [.write(Self.ok)]
+        }
+        let client = try UpstreamClient(connectionsPerHost: 8)
+        for method in [HTTPMethod.HEAD, .GET, .HEAD] {
+            var head = try request(upstream.port, body: nil)
+            head.method = method
+            let response = try await client.send(head, timeout: .seconds(5))
+            #expect(response.status == 200)
+            #expect(try await text(response.body) == (method == .HEAD ? "" : "ok"), "\(method)")
+        }
+        #expect(upstream.connections == 1)
+        let get = seen.withLock { $0[1] }
+        #expect(get == "GET /v1/chat?x=1 HTTP/1.1\r\nhost: localhost:\(upstream.port)\r\ncontent-type: application/json\r\n\r\n")
+        try await upstream.stop()
+    }
+
     @Test("concurrent requests beyond the per-host limit wait for a connection, and all are answered")
     func limitPerHost() async throws {
         let upstream = try await ScriptedUpstream.start { _, _ in [.pause(.milliseconds(20)), .write(Self.ok)] }
