@@ -339,6 +339,10 @@ def summarize(results: dict) -> None:
     results["ratios"] = ratios
     added = {p: round(lat["aigw"][f"{p}_us"] - lat["direct"][f"{p}_us"], 1) for p in ("p50", "p99")}
     results["added_latency_c1_us"] = added
+    if "nginx" in lat:
+        # The floor: what a plain C reverse proxy adds on the same machine, in the same run.
+        results["nginx_added_latency_c1_us"] = {
+            p: round(lat["nginx"][f"{p}_us"] - lat["direct"][f"{p}_us"], 1) for p in ("p50", "p99")}
     biggest = max((int(k) for k in results["streams"]["aigw"]), default=0)
     results["goals"] = {
         "aigw at least 0.5 of nginx req/s (c=32 and c=256)": ("nginx" in t) and min(
@@ -364,7 +368,10 @@ def report(r: dict) -> str:
                          f"{fmt(l.get('p50_us'))} | {fmt(l.get('p99_us'))} |")
     lines += ["", "| ratio | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in r["ratios"].items()]
     lines += ["", f"Added latency at c=1 (aigw − direct): p50 {r['added_latency_c1_us']['p50']} µs, "
-                  f"p99 {r['added_latency_c1_us']['p99']} µs.", "",
+                  f"p99 {r['added_latency_c1_us']['p99']} µs"
+                  + (f" (nginx − direct, the floor on this machine: p50 {r['nginx_added_latency_c1_us']['p50']} µs, "
+                     f"p99 {r['nginx_added_latency_c1_us']['p99']} µs)" if "nginx_added_latency_c1_us" in r else "")
+                  + ".", "",
               f"Memory (RSS): idle {r['memory_idle_mb']} MB, at c=256 {r['memory_at_c256_mb']} MB, peak {r['memory_peak_mb']} MB; "
               f"soak {r['soak']['seconds']} s: {r['soak']['min_mb']}–{r['soak']['max_mb']} MB, growth after warm-up "
               f"{r['soak']['growth_after_warmup_mb']} MB.", ""]
