@@ -114,6 +114,13 @@ def wrk(url: str, connections: int, seconds: int, headers: dict | None = None, t
     return result
 
 
+def median_run(rounds: list[dict], key: str) -> dict:
+    """The run whose `key` is the median of the rounds (the lower middle one for an even
+    count), with every round's value beside it."""
+    ordered = sorted(rounds, key=lambda run: run[key])
+    return ordered[(len(ordered) - 1) // 2] | {f"rounds_{key}": [run[key] for run in rounds]}
+
+
 def start_nginx(workdir: Path, mock_port: int) -> tuple[Process | None, int | None]:
     binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if not binary:
@@ -214,17 +221,19 @@ def main():
     parser.add_argument("--soak", type=int, default=60, help="seconds of the memory soak at concurrency 256 (600 for the 10-minute figure)")
     parser.add_argument("--streams", default="1,100,1000", help="concurrent stream counts")
     parser.add_argument("--logs", type=int, default=200000, help="logs for the writer's throughput run")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="rounds of the throughput and latency runs, targets taken in turn; medians are reported")
     parser.add_argument("--quick", action="store_true", help="short runs, for trying the benchmark out")
     args = parser.parse_args()
     if args.quick:
-        args.duration, args.soak, args.streams, args.logs = 3, 10, "1,100", 50000
+        args.duration, args.soak, args.streams, args.logs, args.rounds = 3, 10, "1,100", 50000, 1
 
     workdir = Path(tempfile.mkdtemp(prefix="aigw-bench-"))
     aigw = args.aigw
     started_processes = []
     results = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                "machine": {"cores": os.cpu_count(), "kernel": os.uname().release},
-               "settings": {"duration_s": args.duration, "soak_s": args.soak, "stream_chunks": STREAM_CHUNKS,
+               "settings": {"duration_s": args.duration, "rounds": args.rounds, "soak_s": args.soak, "stream_chunks": STREAM_CHUNKS,
                             "stream_chunk_delay_ms": STREAM_DELAY_MS}}
     try:
         mock_port = free_port()
@@ -252,29 +261,33 @@ def main():
         if nginx:
             targets["nginx"] = f"http://127.0.0.1:{nginx_port}/v1/chat/completions"
         extra = {"cached": {"cf-aig-cache-ttl": "3600"}}
-        throughput = {}
+        # The targets are taken in turn, round after round, and each figure is the median of its
+        # rounds: on a shared machine, runs minutes apart differ by more than the changes measured.
+        runs: dict = {}
         written_before = metric(gateway_port, "aigw_logs_written_total")
         aigw_seconds = 0
-        for connections in (32, 256):
-            for name in ("direct", "nginx", "aigw", "cached"):
-                if name not in targets:
-                    continue
-                print(f"== wrk {name} c={connections}", flush=True)
-                run = wrk(targets[name], connections, args.duration, extra.get(name))
-                if name == "aigw" and connections == 256:
-                    run["memory_mb"] = round(memory_kb(gateway.pid)["VmRSS"] / 1024, 1)
-                if name == "aigw":
-                    aigw_seconds += args.duration
-                throughput.setdefault(name, {})[f"c{connections}"] = run
+        for round_index in range(args.rounds):
+            for connections in (32, 256):
+                for name in ("direct", "nginx", "aigw", "cached"):
+                    if name not in targets:
+                        continue
+                    print(f"== round {round_index + 1}: wrk {name} c={connections}", flush=True)
+                    run = wrk(targets[name], connections, args.duration, extra.get(name))
+                    if name == "aigw" and connections == 256:
+                        run["memory_mb"] = round(memory_kb(gateway.pid)["VmRSS"] / 1024, 1)
+                    if name == "aigw":
+                        aigw_seconds += args.duration
+                    runs.setdefault(name, {}).setdefault(f"c{connections}", []).append(run)
+            for name in ("direct", "nginx", "aigw"):
+                if name in targets:
+                    print(f"== round {round_index + 1}: latency {name} c=1", flush=True)
+                    runs.setdefault(name, {}).setdefault("c1", []).append(wrk(targets[name], 1, args.duration, threads=1))
+        throughput = {name: {c: median_run(rounds, "requests_per_second") for c, rounds in by_c.items() if c != "c1"}
+                      for name, by_c in runs.items()}
         results["throughput"] = throughput
-        results["memory_at_c256_mb"] = throughput["aigw"]["c256"]["memory_mb"]
-
-        latency = {}
-        for name in ("direct", "nginx", "aigw"):
-            if name in targets:
-                print(f"== latency {name} c=1", flush=True)
-                latency[name] = wrk(targets[name], 1, args.duration, threads=1)
-        results["latency_c1"] = latency
+        results["memory_at_c256_mb"] = max(run["memory_mb"] for run in runs["aigw"]["c256"])
+        results["latency_c1"] = {name: {p: statistics.median(run[p] for run in by_c["c1"]) for p in ("p50_us", "p99_us")}
+                                 | {"rounds": by_c["c1"]} for name, by_c in runs.items() if "c1" in by_c}
 
         # Logs: what the load runs wrote, and the writer's own rate into SQLite.
         time.sleep(1)
@@ -357,8 +370,8 @@ def summarize(results: dict) -> None:
 def report(r: dict) -> str:
     t, lat = r["throughput"], r["latency_c1"]
     lines = [f"# aigw benchmark, {r['date']}", "",
-             f"{r['machine']['cores']} cores; {r['settings']['duration_s']} s per wrk run (2 threads); mock upstream in its "
-             "fastest mode; aigw logging to SQLite.", "",
+             f"{r['machine']['cores']} cores; {r['settings']['duration_s']} s per wrk run (2 threads), the targets in turn, "
+             f"median of {r['settings'].get('rounds', 1)} rounds; mock upstream in its fastest mode; aigw logging to SQLite.", "",
              "| target | req/s c=32 | req/s c=256 | p50 c=1 | p99 c=1 |", "|---|---|---|---|---|"]
     for name in ("direct", "nginx", "aigw", "cached"):
         if name in t:
@@ -367,6 +380,11 @@ def report(r: dict) -> str:
             lines.append(f"| {name} | {t[name]['c32']['requests_per_second']:,.0f} | {t[name]['c256']['requests_per_second']:,.0f} | "
                          f"{fmt(l.get('p50_us'))} | {fmt(l.get('p99_us'))} |")
     lines += ["", "| ratio | value |", "|---|---|"] + [f"| {k} | {v} |" for k, v in r["ratios"].items()]
+    if "nginx" in t:
+        per_round = {c: [round(a / n, 3) for a, n in zip(t["aigw"][c]["rounds_requests_per_second"],
+                                                          t["nginx"][c]["rounds_requests_per_second"])]
+                     for c in ("c32", "c256")}
+        lines += ["", f"aigw / nginx in each round: c=32 {per_round['c32']}, c=256 {per_round['c256']}."]
     lines += ["", f"Added latency at c=1 (aigw − direct): p50 {r['added_latency_c1_us']['p50']} µs, "
                   f"p99 {r['added_latency_c1_us']['p99']} µs"
                   + (f" (nginx − direct, the floor on this machine: p50 {r['nginx_added_latency_c1_us']['p50']} µs, "
