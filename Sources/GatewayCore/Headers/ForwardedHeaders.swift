@@ -40,9 +40,10 @@ public enum ForwardedHeaders {
         var fields = HTTPFields()
         fields.reserveCapacity(headers.count + 2)
         for (name, value) in headers {
-            let lower = name.lowercased()
-            if hopByHop.contains(lower) || connectionListed.contains(lower) || lower == "content-length" { continue }
+            // The field name's canonical form is its lowercased name: no second lowercasing.
             guard let fieldName = HTTPField.Name(name) else { continue }
+            let lower = fieldName.canonicalName
+            if hopByHop.contains(lower) || connectionListed.contains(lower) || lower == "content-length" { continue }
             fields.append(HTTPField(name: fieldName, value: value))
         }
         return fields
