@@ -38,21 +38,8 @@ enum JSONTopLevel {
         }
     }
 
-    /// A string value's text when it has no escapes (the common case), else nil.
-    static func plainString(_ value: ArraySlice<UInt8>) -> String? {
-        guard value.count >= 2, value.first == UInt8(ascii: "\""), value.last == UInt8(ascii: "\""),
-            !value.contains(UInt8(ascii: "\\"))
-        else { return nil }
-        return String(decoding: value.dropFirst().dropLast(), as: UTF8.self)
-    }
-
     private static func skipWhitespace(_ json: ArraySlice<UInt8>, _ index: inout Int) {
-        while index < json.endIndex,
-            json[index] == UInt8(ascii: " ") || json[index] == UInt8(ascii: "\n") || json[index] == UInt8(ascii: "\r")
-                || json[index] == UInt8(ascii: "\t")
-        {
-            index += 1
-        }
+        while index < json.endIndex, json[index].isJSONWhitespace { index += 1 }
     }
 
     /// From an opening quote to just past the closing one.
@@ -107,5 +94,12 @@ enum JSONTopLevel {
             }
             return index > start
         }
+    }
+}
+
+extension UInt8 {
+    /// Whether this byte is whitespace between JSON tokens: space, tab, line feed, carriage return.
+    var isJSONWhitespace: Bool {
+        self == UInt8(ascii: " ") || self == UInt8(ascii: "\t") || self == UInt8(ascii: "\n") || self == UInt8(ascii: "\r")
     }
 }

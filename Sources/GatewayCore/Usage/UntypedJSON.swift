@@ -29,12 +29,7 @@ enum UntypedJSON {
         var index: Int
 
         mutating func skipWhitespace() {
-            while index < bytes.endIndex {
-                switch bytes[index] {
-                case UInt8(ascii: " "), UInt8(ascii: "\n"), UInt8(ascii: "\r"), UInt8(ascii: "\t"): index += 1
-                default: return
-                }
-            }
+            while index < bytes.endIndex, bytes[index].isJSONWhitespace { index += 1 }
         }
 
         /// One value, or nil when malformed.
@@ -190,8 +185,7 @@ enum UntypedJSON {
             let start = index
             if index < bytes.endIndex, bytes[index] == UInt8(ascii: "-") { index += 1 }
             let integerStart = index
-            while index < bytes.endIndex, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
-            let integerDigits = index - integerStart
+            let integerDigits = digits()
             guard integerDigits > 0, integerDigits == 1 || bytes[integerStart] != UInt8(ascii: "0") else { return nil }
             var isInteger = true
             if index < bytes.endIndex, bytes[index] == UInt8(ascii: ".") {

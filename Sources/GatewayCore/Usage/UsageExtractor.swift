@@ -20,7 +20,6 @@ public enum UsageExtractor {
     /// The model named by a JSON request body's top-level `model` field.
     public static func model(inRequestBody body: [UInt8]) -> String? {
         guard let value = JSONTopLevel.values(in: body[...], keys: ["model"])?.first?.value else { return nil }
-        if let plain = JSONTopLevel.plainString(value) { return plain }
         return UntypedJSON.parse(value) as? String
     }
 
@@ -32,7 +31,7 @@ public enum UsageExtractor {
         {
             return true
         }
-        guard let first = body.first(where: { !isWhitespace($0) }) else { return false }
+        guard let first = body.first(where: { !$0.isJSONWhitespace }) else { return false }
         return first == UInt8(ascii: "d") || first == UInt8(ascii: "e") || first == UInt8(ascii: ":")
     }
 
@@ -66,11 +65,11 @@ public enum UsageExtractor {
             let end = body[start...].firstIndex(of: UInt8(ascii: "\n")) ?? body.endIndex
             var line = body[start..<end]
             start = end + 1
-            while let last = line.last, last == UInt8(ascii: "\r") || isWhitespace(last) { line = line.dropLast() }
-            while let first = line.first, isWhitespace(first) { line = line.dropFirst() }
+            while let last = line.last, last.isJSONWhitespace { line = line.dropLast() }
+            while let first = line.first, first.isJSONWhitespace { line = line.dropFirst() }
             if line.starts(with: Array("data:".utf8)) {
                 line = line.dropFirst(5)
-                while let first = line.first, isWhitespace(first) { line = line.dropFirst() }
+                while let first = line.first, first.isJSONWhitespace { line = line.dropFirst() }
             }
             guard let first = line.first, first == UInt8(ascii: "{") || first == UInt8(ascii: "[") else { continue }
             result.append(line)
@@ -82,9 +81,5 @@ public enum UsageExtractor {
     private static func mayCarryUsage(_ line: ArraySlice<UInt8>) -> Bool {
         // "sage": usage, usageMetadata.
         ByteSearch.contains(line, "sage") || ByteSearch.contains(line, "billed_units")
-    }
-
-    private static func isWhitespace(_ byte: UInt8) -> Bool {
-        byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t") || byte == UInt8(ascii: "\n") || byte == UInt8(ascii: "\r")
     }
 }
