@@ -69,7 +69,6 @@ public enum GatewayApplication {
         let router = Router(context: GatewayRequestContext.self)
         HealthRoutes(store: store, writer: writer).register(on: router)
         MetricsRoute(registry: registry).register(on: router)
-        ProviderRoute(pipeline: pipeline).register(on: router)
         ManagementAPI(
             configuration: configuration,
             gateways: GatewayEndpoints(directory: gateways, store: store, writer: writer, features: features),
@@ -93,7 +92,7 @@ public enum GatewayApplication {
             [SharedStateSync(store: $0, directory: gateways, features: features, interval: .milliseconds(500), logger: logger)]
         } ?? [])
         let application = Application(
-            router: router,
+            responder: GatewayResponder(providers: ProviderRoute(pipeline: pipeline), router: router.buildResponder()),
             // No server name: the upstream's own `Server` header passes through unchanged.
             configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
             services: services,

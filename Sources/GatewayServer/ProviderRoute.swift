@@ -12,13 +12,17 @@ struct ProviderRoute: Sendable {
     let pipeline: GatewayPipeline
     let connections = ClientConnections()
 
-    func register(on router: Router<GatewayRequestContext>) {
-        let handler: @Sendable (Request, GatewayRequestContext) async throws -> Response = { request, context in
-            await self.respond(to: request, closure: self.connections.closure(of: context.channel))
-        }
-        for method in [HTTPRequest.Method.get, .post, .put, .patch, .delete, .head, .options] {
-            router.on("/v1/**", method: method, use: handler)
-        }
+    /// The methods a provider call may use.
+    static let methods: Set<HTTPRequest.Method> = [.get, .post, .put, .patch, .delete, .head, .options]
+
+    /// Whether `request` is a provider call (`/v1/...`) that this route answers.
+    static func serves(_ request: Request) -> Bool {
+        request.uri.path.hasPrefix("/v1/") && methods.contains(request.method)
+    }
+
+    /// Answers a provider call, cancelled if the client's connection closes first.
+    func respond(to request: Request, context: GatewayRequestContext) async -> Response {
+        await respond(to: request, closure: connections.closure(of: context.channel))
     }
 
     func respond(to request: Request, closure: ConnectionClosure) async -> Response {

@@ -1,4 +1,6 @@
 import ArgumentParser
+import GatewayServer
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -14,6 +16,7 @@ import Glibc
 enum Entry {
     static func main() async {
         limitMallocArenas()
+        LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
         NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
         await AIGW.main()
     }

@@ -1,6 +1,7 @@
 import AIGateway
 import Foundation
 import GatewayCore
+import NIOHTTP1
 import Testing
 
 @Suite("Provider routes end to end: each family through a live gateway to the mock, logged with tokens")
@@ -142,6 +143,22 @@ struct ProviderRouteTests {
                 #expect(log.model == "m-\(provider)")
                 #expect(log.tokensIn == 11)
             }
+        }
+    }
+
+    @Test("provider calls by every method reach the pipeline; other methods and other paths are not found")
+    func frontDoor() async throws {
+        try await LiveServers.with { servers in
+            for method in [NIOHTTP1.HTTPMethod.GET, .PUT, .PATCH, .DELETE, .OPTIONS] {
+                let answer = try await servers.send(method, servers.url("openai/models"))
+                #expect(answer.logID != nil, "\(method): \(answer.status) \(answer.body)")
+            }
+            let reached = try await servers.mockCount()
+            let trace = try await servers.send(.RAW(value: "TRACE"), servers.url("openai/chat/completions"))
+            #expect(trace.status == 404)
+            #expect(try await servers.mockCount() == reached)
+            #expect(try await servers.send(.GET, "\(servers.gateway)/v2/local/test-gw/openai/models").status == 404)
+            #expect(try await servers.send(.GET, "\(servers.gateway)/healthz").status == 200)
         }
     }
 }
