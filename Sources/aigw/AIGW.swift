@@ -1,23 +1,19 @@
 import ArgumentParser
 import GatewayServer
 import Logging
-import NIOCore
-import NIOPosix
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// The process entry: Swift concurrency is put on SwiftNIO's event loops before anything
-/// else runs, so that a request's handler and its network I/O share threads instead of
-/// hopping between Swift's cooperative pool and NIO's loops at every step (on a 2-core
-/// machine those hops cost more than the gateway's own work).
+/// The process entry: logging and Swift concurrency's executor are set before anything
+/// else runs (see `ConcurrencyOnEventLoops`).
 @main
 enum Entry {
     static func main() async {
         limitMallocArenas()
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
-        NIOSingletons.unsafeTryInstallSingletonPosixEventLoopGroupAsConcurrencyGlobalExecutor()
+        ConcurrencyOnEventLoops.install()
         await AIGW.main()
     }
 }
