@@ -11,6 +11,9 @@ import Synchronization
 ///   path never waits on the database.
 /// - Batches: up to `batchSize` records; a partial batch waits at most `flushInterval`
 ///   for company, so a quiet gateway writes promptly and a busy one writes in bulk.
+/// - Backlog: a writer that fell behind takes the whole queue at once and writes it batch
+///   after batch, reading the next batch's usage while the store inserts one; once it has
+///   caught up, the memory the backlog held goes back to the system (`FreedMemory`).
 /// - Failures: a batch the store refuses stays queued and is retried with backoff, so a
 ///   database that goes away loses nothing until the queue itself is full.
 /// - Shutdown: on graceful shutdown (SIGTERM, SIGINT) it writes every record it accepted,
@@ -18,6 +21,8 @@ import Synchronization
 public final class LogWriter: LogSink, Service {
     private struct State {
         var queue: [LogRecord] = []
+        /// Records taken from the queue and not yet written: still within `capacity`.
+        var writing = 0
         var shuttingDown = false
         var stopped = false
         var droppedSinceWarning = 0
@@ -31,6 +36,7 @@ public final class LogWriter: LogSink, Service {
         /// Marks `count` more records settled and returns the waiters that may now go on.
         mutating func settle(_ count: Int) -> [CheckedContinuation<Void, Never>] {
             settled += count
+            writing -= count
             let ready = flushWaiters.filter { $0.value.target <= settled }
             for id in ready.keys { flushWaiters[id] = nil }
             return ready.values.map(\.continuation)
@@ -62,15 +68,15 @@ public final class LogWriter: LogSink, Service {
     /// Queues one record, or drops and counts it when the queue is full. Never waits.
     public func submit(_ record: LogRecord) {
         let (accepted, depth, warnDropped) = state.withLock { state -> (Bool, Int, Int) in
-            guard state.queue.count < settings.capacity else {
+            guard state.queue.count + state.writing < settings.capacity else {
                 state.droppedSinceWarning += 1
                 // Warn on the first drop and every 1,000th after it, not on every one.
                 let warn = state.droppedSinceWarning == 1 || state.droppedSinceWarning % 1000 == 0
-                return (false, state.queue.count, warn ? state.droppedSinceWarning : 0)
+                return (false, state.queue.count + state.writing, warn ? state.droppedSinceWarning : 0)
             }
             state.queue.append(record)
             state.accepted += 1
-            return (true, state.queue.count, 0)
+            return (true, state.queue.count + state.writing, 0)
         }
         if accepted {
             ring.yield()
@@ -86,7 +92,7 @@ public final class LogWriter: LogSink, Service {
     }
 
     /// Records accepted and not yet written.
-    public var pending: Int { state.withLock { $0.queue.count } }
+    public var pending: Int { state.withLock { $0.queue.count + $0.writing } }
 
     /// Waits until every record accepted before the call is written (or, if the store
     /// refuses it at shutdown, given up on), at most `timeout`. Gives the management API
@@ -137,55 +143,70 @@ public final class LogWriter: LogSink, Service {
 
     private func writeLoop() async {
         var bell = doorbell.makeAsyncIterator()
+        var backlog = BacklogWatch(batchSize: settings.batchSize)
         while !Task.isCancelled {
-            var (batch, shuttingDown) = take(settings.batchSize)
-            if batch.isEmpty {
+            var (records, shuttingDown) = takeQueue()
+            if records.isEmpty {
                 if shuttingDown { return }
                 guard await bell.next() != nil else { return }
                 continue
             }
-            if batch.count < settings.batchSize, !shuttingDown {
+            if records.count < settings.batchSize, !shuttingDown {
                 // Give a partial batch company, but never make shutdown wait for it.
                 try? await cancelWhenGracefulShutdown {
                     try await Task.sleep(for: .milliseconds(self.settings.flushIntervalMs))
                 }
-                batch += take(settings.batchSize - batch.count).batch
+                records += takeQueue().records
             }
-            await write(batch)
+            await write(records)
+            if backlog.drained(afterTaking: records.count) { FreedMemory.returnToSystem() }
         }
         // Cancelled (a forced stop): what is still queued cannot be written. Count it.
-        let abandoned = take(Int.max).batch.count
+        let abandoned = takeQueue().records.count
         if abandoned > 0 {
             metrics.logsDropped(abandoned)
             logger.critical("log writer cancelled: queued records dropped", metadata: ["records": "\(abandoned)"])
         }
     }
 
-    private func take(_ limit: Int) -> (batch: [LogRecord], shuttingDown: Bool) {
-        state.withLock { state in
-            let batch: [LogRecord]
-            if state.queue.count <= limit {
-                batch = state.queue
-                state.queue = []
-                state.queue.reserveCapacity(min(settings.batchSize, settings.capacity))
-            } else {
-                batch = Array(state.queue.prefix(limit))
-                state.queue.removeFirst(limit)
-            }
-            return (batch, state.shuttingDown)
+    /// Everything queued, taken at once: the lock is held for a swap, never for a copy or a
+    /// shift of a long queue (a request's `submit` waits on the same lock). The records count
+    /// against the capacity until they are written.
+    private func takeQueue() -> (records: [LogRecord], shuttingDown: Bool) {
+        var records: [LogRecord] = []
+        records.reserveCapacity(min(settings.batchSize, settings.capacity))  // outside the lock
+        return state.withLock { state in
+            swap(&records, &state.queue)
+            state.writing += records.count
+            return (records, state.shuttingDown)
         }
     }
 
-    /// Writes one batch, retrying with backoff while the store refuses it. During shutdown
-    /// it gives up after a few tries and counts the records as dropped, so a dead database
-    /// cannot hold the process forever.
-    private func write(_ batch: [LogRecord]) async {
-        await attemptWrite(batch)
-        for continuation in state.withLock({ $0.settle(batch.count) }) { continuation.resume() }
+    /// Writes `records` in batches, in order. While the store inserts one batch, the next is
+    /// finalized (usage read, cost priced), so a writer that fell behind keeps the store busy.
+    private func write(_ records: [LogRecord]) async {
+        await withTaskGroup(of: Void.self) { inserts in
+            var inserting = false
+            for start in stride(from: 0, to: records.count, by: settings.batchSize) {
+                let stored = records[start..<min(start + settings.batchSize, records.count)].map {
+                    $0.finalized(prices: prices)
+                }
+                if inserting { await inserts.next() }
+                inserts.addTask { await self.insert(stored) }
+                inserting = true
+            }
+        }
     }
 
-    private func attemptWrite(_ batch: [LogRecord]) async {
-        let stored = batch.map { $0.finalized(prices: prices) }
+    /// Inserts one batch, retrying with backoff while the store refuses it, then settles it.
+    /// During shutdown it gives up after a few tries and counts the records as dropped, so a
+    /// dead database cannot hold the process forever.
+    private func insert(_ stored: [StoredLog]) async {
+        await attemptInsert(stored)
+        for continuation in state.withLock({ $0.settle(stored.count) }) { continuation.resume() }
+    }
+
+    private func attemptInsert(_ stored: [StoredLog]) async {
         var delay = Duration.milliseconds(100)
         var failures = 0
         while true {
@@ -217,5 +238,26 @@ public final class LogWriter: LogSink, Service {
                 delay = min(delay * 2, .seconds(5))
             }
         }
+    }
+}
+
+/// Notices the writer catching up after it fell behind: a take of at least four batches
+/// means a backlog, and the first take under one batch after it means the backlog is gone.
+/// The records it held are freed by then, and their memory can go back to the system.
+struct BacklogWatch {
+    let batchSize: Int
+    private var behind = false
+
+    init(batchSize: Int) { self.batchSize = max(1, batchSize) }
+
+    /// Notes a take of `count` records; true when it ends a backlog.
+    mutating func drained(afterTaking count: Int) -> Bool {
+        if count >= 4 * batchSize {
+            behind = true
+            return false
+        }
+        guard behind, count < batchSize else { return false }
+        behind = false
+        return true
     }
 }

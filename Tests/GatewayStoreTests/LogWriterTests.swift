@@ -103,6 +103,56 @@ struct LogWriterTests {
         #expect(try await inner.count(gatewayID: "g") == 50)
         try await inner.close()
     }
+
+    @Test("a backlog is written in batches of at most the batch size, in the order submitted")
+    func backlogInBatches() async throws {
+        let store = RecordingStore()
+        var settings = LogQueueSettings()
+        settings.batchSize = 100
+        settings.flushIntervalMs = 1
+        let writer = LogWriter(store: store, settings: settings, metrics: .discarding, logger: logger)
+        // Queued before the writer runs: its first take is the whole backlog.
+        let records = (0..<1050).map { sampleRecord(index: $0) }
+        for record in records { writer.submit(record) }
+        try await running(writer) {
+            await writer.flush(timeout: .seconds(60))
+        }
+        #expect(store.batchSizes.allSatisfy { $0 <= 100 }, "\(store.batchSizes)")
+        #expect(store.batchSizes.reduce(0, +) == 1050)
+        #expect(store.ids == records.map(\.id))
+        #expect(writer.pending == 0)
+    }
+
+    @Test("records being written still count against the capacity")
+    func capacityCountsRecordsInFlight() async throws {
+        let store = GatedStore()
+        var settings = LogQueueSettings()
+        settings.capacity = 10
+        settings.batchSize = 10
+        settings.flushIntervalMs = 1
+        let registry = TestMetrics()
+        let writer = LogWriter(store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: logger)
+        try await running(writer) {
+            for index in 0..<10 { writer.submit(sampleRecord(index: index)) }
+            await store.firstInsertStarted()  // the ten are taken, and held by the store
+            for index in 10..<13 { writer.submit(sampleRecord(index: index)) }
+            #expect(writer.pending == 10)
+            let dropped = try registry.expectCounter("aigw_logs_dropped_total").totalValue
+            #expect(dropped == 3)
+            store.open()
+        }
+        #expect(store.written == 10)
+        #expect(writer.pending == 0)
+    }
+
+    @Test("a backlog is noticed when it drains, once; steady small takes are not a backlog")
+    func backlogWatch() {
+        var watch = BacklogWatch(batchSize: 100)
+        // Takes in turn: under four batches is not behind; 400 is; 250 is still catching up;
+        // 99 is caught up (noticed); a later small take is not noticed again.
+        let noticed = [50, 399, 20, 400, 250, 99, 10].map { watch.drained(afterTaking: $0) }
+        #expect(noticed == [false, false, false, false, false, true, false])
+    }
 }
 
 /// A store whose inserts fail the first `failures` times.
@@ -129,4 +179,30 @@ final class FlakyStore: LogBatchStore {
 /// A store that is never reached (the writer is not running).
 final class BlockedStore: LogBatchStore {
     func insert(_ logs: [StoredLog]) async throws { Issue.record("nothing should be written") }
+}
+
+/// A store that keeps what it is given, in order.
+final class RecordingStore: LogBatchStore {
+    private let batches = Mutex<[[String]]>([])
+    var batchSizes: [Int] { batches.withLock { $0.map(\.count) } }
+    var ids: [String] { batches.withLock { $0.flatMap { $0 } } }
+    func insert(_ logs: [StoredLog]) async throws {
+        batches.withLock { $0.append(logs.map(\.log.id)) }
+    }
+}
+
+/// A store whose inserts wait until it is opened.
+final class GatedStore: LogBatchStore {
+    private let state = Mutex<(isOpen: Bool, written: Int, started: Bool)>((false, 0, false))
+    var written: Int { state.withLock { $0.written } }
+    func open() { state.withLock { $0.isOpen = true } }
+    /// Returns once an insert has begun.
+    func firstInsertStarted() async {
+        while !state.withLock({ $0.started }) { try? await Task.sleep(for: .milliseconds(5)) }
+    }
+    func insert(_ logs: [StoredLog]) async throws {
+        state.withLock { $0.started = true }
+        while !state.withLock({ $0.isOpen }) { try await Task.sleep(for: .milliseconds(5)) }
+        state.withLock { $0.written += logs.count }
+    }
 }

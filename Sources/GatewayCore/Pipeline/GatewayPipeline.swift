@@ -217,7 +217,7 @@ public struct GatewayPipeline: Sendable {
     /// The request body, collected up to the configured cap.
     func collectBody(_ request: GatewayRequest) async throws -> ByteBuffer {
         switch await request.collectBody(configuration.maxRequestBodyBytes) {
-        case .complete(let buffer): return buffer
+        case .complete(let buffer): return buffer.compacted()
         case .tooLarge: throw GatewayError.bodyTooLarge(limit: configuration.maxRequestBodyBytes)
         case .failed(let reason): throw GatewayError.unreadableBody(reason)
         }
