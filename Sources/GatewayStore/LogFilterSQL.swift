@@ -205,7 +205,7 @@ struct LogPatchSQL {
         switch patch.metadata {
         case .unchanged: break
         case .cleared: assign("metadata", .null, cast: jsonCast)
-        case .set(let value): assign("metadata", SQLiteStore.encodeMetadata(value).map(StoreValue.text) ?? .null, cast: jsonCast)
+        case .set(let value): assign("metadata", .text(MetadataJSON.encode(value)), cast: jsonCast)
         }
     }
 

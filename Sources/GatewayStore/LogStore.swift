@@ -22,14 +22,27 @@ public protocol LogStore: LogBatchStore {
     func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog?
     /// Deletes the logs (and their bodies) `deletion` selects; returns how many.
     func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int
-    /// The stored request and response bodies of a log (nil where not kept).
-    func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?)
+    /// The bodies of a log stored apart from its row (`log_bodies`): nil where not kept, and
+    /// where the log's head holds the body exactly. ``bodies(of:)`` gives the bodies either way.
+    func separateBodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?)
     /// How many logs there are, in one gateway or in all.
     func count(gatewayID: String?) async throws -> Int
     /// Succeeds when the database answers (for `/readyz`).
     func ping() async throws
     /// Releases the database.
     func close() async throws
+}
+
+extension LogStore {
+    /// The request and response bodies of `log` as they were sent (capped), nil where not
+    /// kept: stored apart, or else the head, when the head is all of the body. (A head is
+    /// only left without a separate copy when its text is the body byte for byte.)
+    public func bodies(of log: AIGatewayLog) async throws -> (request: [UInt8]?, response: [UInt8]?) {
+        let separate = try await separateBodies(id: log.id)
+        let request = separate.request ?? (log.requestHeadComplete ? log.requestHead.map { Array($0.utf8) } : nil)
+        let response = separate.response ?? (log.responseHeadComplete ? log.responseHead.map { Array($0.utf8) } : nil)
+        return (request, response)
+    }
 }
 
 /// One page of logs and the number matching the query across all pages.

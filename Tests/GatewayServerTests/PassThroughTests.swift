@@ -91,7 +91,7 @@ struct PassThroughTests {
             #expect(log.tokensIn == 11)
             #expect(log.model == "gpt-4o-mini")
             #expect(log.requestHead == nil && log.responseHead == nil)
-            let bodies = try await servers.parts.store.bodies(id: log.id)
+            let bodies = try await servers.parts.store.bodies(of: log)
             #expect(bodies.request == nil && bodies.response == nil)
             let file = try Data(contentsOf: URL(fileURLWithPath: servers.databasePath))
             #expect(file.range(of: Data("private".utf8)) == nil)

@@ -8,7 +8,7 @@ import Testing
 
 @Suite("Log stores, SQLite and PostgreSQL alike: the logs API's filters, ordering, paging, patches and deletes; gateways")
 struct StoreQueriesTests {
-    /// Ten logs in gateway `g` (index 0...9: provider openai for even, groq for odd; failures
+    /// Ten logs in gateway `g`, request bodies over 2 KiB (index 0...9: provider openai for even, groq for odd; failures
     /// for multiples of 3; duration 10×index; created one second apart), two in gateway `other`.
     func filledStore(_ kind: StoreKind) async throws -> (any DataStore, [StoredLog]) {
         let store = try await kind.open()
@@ -22,6 +22,8 @@ struct StoreQueriesTests {
             record.success = index % 3 != 0
             record.statusCode = record.success ? 200 : 500
             record.durationMs = 10 * index
+            // Bodies past the head's 2 KiB, so that each log has a row of bodies stored apart.
+            record.requestBody = ByteBuffer(string: #"{"model":"gpt-4o-mini","input":""# + String(repeating: "x", count: 3000) + #""}"#)
             logs.append(record.finalized())
         }
         try await store.insert(logs)
@@ -135,7 +137,8 @@ struct StoreQueriesTests {
         #expect(try await store.log(id: logs[0].log.id, gatewayID: "g") == nil)
         #expect(try await store.log(id: logs[3].log.id, gatewayID: "g") == nil)
         #expect(try await store.log(id: logs[6].log.id, gatewayID: "g") != nil)
-        #expect(try await store.bodies(id: logs[0].log.id).request == nil)
+        #expect(try await store.separateBodies(id: logs[0].log.id).request == nil)
+        #expect(try await store.separateBodies(id: logs[6].log.id).request?.count == logs[6].requestBody?.count)
         #expect(try await store.deleteLogs(gatewayID: "g", deletion: LogDeletion()) == 8)
         #expect(try await store.count(gatewayID: "other") == 2)
         try await store.close()

@@ -1,6 +1,7 @@
 import AIGateway
 import Foundation
 import GatewayCore
+import NIOCore
 import Testing
 
 @testable import GatewayStore
@@ -70,7 +71,7 @@ struct StoreTests {
         #expect(log.requestHead == #"{"model":"gpt-4o-mini","messages":[]}"#)
         #expect(log.requestHeadComplete && log.responseHeadComplete)
         #expect(abs(log.createdAt.timeIntervalSince(stored.log.createdAt)) < 0.002)
-        let bodies = try await store.bodies(id: stored.log.id)
+        let bodies = try await store.bodies(of: log)
         #expect(bodies.request.map { String(decoding: $0, as: UTF8.self) } == #"{"model":"gpt-4o-mini","messages":[]}"#)
         #expect(try await store.log(id: stored.log.id, gatewayID: "other") == nil)
         try await store.close()
@@ -84,8 +85,71 @@ struct StoreTests {
         let log = try #require(try await store.log(id: stored.log.id, gatewayID: "g"))
         #expect(log.tokensIn == 11)
         #expect(log.requestHead == nil && log.responseHead == nil)
-        let bodies = try await store.bodies(id: stored.log.id)
+        let bodies = try await store.bodies(of: log)
         #expect(bodies.request == nil && bodies.response == nil)
+        try await store.close()
+    }
+
+    @Test("a small text body is stored once, as its head; a larger one apart as well; both read back whole", arguments: StoreKind.all)
+    func bodiesStoredOnce(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        var large = sampleRecord(index: 1)
+        let long = #"{"model":"gpt-4o-mini","input":""# + String(repeating: "é", count: 1500) + #""}"#
+        large.requestBody = ByteBuffer(string: long)
+        let batch = [sampleRecord(index: 0).finalized(), large.finalized()]
+        try await store.insert(batch)
+
+        let small = try #require(try await store.log(id: batch[0].log.id, gatewayID: "g"))
+        #expect(try await store.separateBodies(id: small.id).request == nil)
+        #expect(try await store.bodies(of: small).request == Array(#"{"model":"gpt-4o-mini","messages":[]}"#.utf8))
+        #expect(try await store.bodies(of: small).response == Array(#"{"usage":{"prompt_tokens":11,"completion_tokens":7}}"#.utf8))
+
+        let big = try #require(try await store.log(id: batch[1].log.id, gatewayID: "g"))
+        #expect(!big.requestHeadComplete && big.requestHead?.utf8.count ?? 0 <= 2048)
+        #expect(try await store.bodies(of: big).request == Array(long.utf8))
+        try await store.close()
+    }
+
+    @Test("binary bodies (NUL bytes, invalid UTF-8) are stored exactly, their heads as text; NUL in text never fails a batch", arguments: StoreKind.all)
+    func binaryBodies(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48, 0x44, 0x52, 0xFF, 0xFE]
+        // The model's JSON escape decodes to a NUL in the model name.
+        let request = Array(#"{"model":"sd\u0000xl","prompt":"a cat"}"#.utf8)
+        var record = sampleRecord(index: 2)
+        record.requestBody = ByteBuffer(bytes: request)
+        record.responseContentType = "image/png"
+        record.response = BodyCapture(cap: 1024 * 1024, body: ByteBuffer(bytes: png))
+        record.metadata = ["note": .string("nul\u{0}inside")]
+        record.error = "upstream said \u{0}"
+        let stored = record.finalized()
+        try await store.insert([stored, sampleRecord(index: 3).finalized()])
+
+        let log = try #require(try await store.log(id: stored.log.id, gatewayID: "g"))
+        #expect(log.model == "sd\u{FFFD}xl")
+        #expect(log.metadata == ["note": .string("nul\u{FFFD}inside")])
+        #expect(log.error == "upstream said \u{FFFD}")
+        #expect(log.requestHeadComplete && log.requestHead?.utf8.contains(0) == false)
+        #expect(log.responseHeadComplete && log.responseHead?.contains("PNG") == true && log.responseHead?.utf8.contains(0) == false)
+        let bodies = try await store.bodies(of: log)
+        #expect(bodies.response == png)
+        #expect(bodies.request == request)
+        #expect(try await store.count(gatewayID: "g") == 2)
+        try await store.close()
+    }
+
+    @Test("a model name or event id too long for an index is cut on a character boundary, and the batch goes in", arguments: StoreKind.all)
+    func longIndexedText(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        var record = sampleRecord(index: 4)
+        let model = String(repeating: "ü", count: 5000)
+        record.requestBody = ByteBuffer(string: #"{"model":"\#(model)","messages":[]}"#)
+        record.eventID = String(repeating: "e", count: 9000)
+        let stored = record.finalized()
+        try await store.insert([stored])
+        let log = try #require(try await store.log(id: stored.log.id, gatewayID: "g"))
+        #expect(log.model == String(repeating: "ü", count: 256))
+        #expect(log.eventID == String(repeating: "e", count: 512))
         try await store.close()
     }
 

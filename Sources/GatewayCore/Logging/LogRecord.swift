@@ -47,11 +47,10 @@ public struct LogRecord: Sendable {
         self.response = BodyCapture(cap: captureCap)
     }
 
-    /// The bytes of a head: the first 2 KiB of a body.
-    public static let headLength = 2048
-
     /// The stored form: every field of the log derived, bodies capped, the cost from the
-    /// caller's custom cost or else `prices`.
+    /// caller's custom cost or else `prices`. A body its head holds byte for byte (small text,
+    /// the common case) is stored once, as the head; ``StoredLog/requestBody`` and
+    /// ``StoredLog/responseBody`` carry only the bodies a head cannot.
     public func finalized(prices: PriceTable = .empty) -> StoredLog {
         let requestBytes = Array(requestBody.readableBytesView)
         let responseBytes = response.scannableBytes
@@ -63,35 +62,35 @@ public struct LogRecord: Sendable {
 
         let cost = customCost.map { $0.cost(of: usage) } ?? prices.cost(provider: provider, model: model, usage: usage)
 
-        let cap = response.cap
-        let storedRequest = storePayload ? Array(requestBytes.prefix(cap)) : nil
-        let storedResponse = storePayload ? Array(response.head.readableBytesView) : nil
+        let requestHead = storePayload ? BodyHead(of: requestBytes, complete: true) : nil
+        let responseHead = storePayload ? BodyHead(of: response.head.readableBytesView, complete: response.isComplete) : nil
+        let storedRequest = requestHead.flatMap { $0.isExact ? nil : Array(requestBytes.prefix(response.cap)) }
+        let storedResponse = responseHead.flatMap { $0.isExact ? nil : Array(response.head.readableBytesView) }
 
         let log = AIGatewayLog(
-            id: id, gatewayID: gatewayID, provider: provider, model: model, modelType: modelType, path: path,
+            id: id, gatewayID: gatewayID, provider: provider, model: LogText.indexed(model), modelType: modelType,
+            path: LogText.storable(path),
             duration: durationMs, requestType: response.totalBytes == 0 ? nil : (isStream ? "stream" : "json"),
             requestContentType: requestContentType, statusCode: statusCode,
             responseContentType: responseContentType, success: success, cached: cached,
             tokensIn: usage.totalInput, tokensOut: usage.output, metadata: metadata, step: step, cost: cost,
             customCost: customCost != nil, requestSize: requestBody.readableBytes,
-            requestHead: storePayload ? Self.head(requestBytes) : nil,
-            requestHeadComplete: storePayload && requestBytes.count <= Self.headLength,
+            requestHead: requestHead?.text, requestHeadComplete: requestHead?.complete ?? false,
             responseSize: response.totalBytes,
-            responseHead: storePayload ? Self.head(Array(response.head.readableBytesView.prefix(Self.headLength))) : nil,
-            responseHeadComplete: storePayload && response.totalBytes <= Self.headLength && response.isComplete,
-            createdAt: createdAt, eventID: eventID, feedback: nil, score: nil, error: error)
+            responseHead: responseHead?.text, responseHeadComplete: responseHead?.complete ?? false,
+            createdAt: createdAt, eventID: eventID.map(LogText.indexed), feedback: nil, score: nil,
+            error: error.map(LogText.storable))
         return StoredLog(log: log, requestBody: storedRequest, responseBody: storedResponse, usage: usage)
-    }
-
-    private static func head(_ bytes: [UInt8]) -> String {
-        String(decoding: bytes.prefix(headLength), as: UTF8.self)
     }
 }
 
-/// A log ready for a store: the record's fields, plus the capped bodies when kept.
+/// A log ready for a store: the record's fields, plus the capped bodies its heads do not hold.
 public struct StoredLog: Sendable {
+    /// The log's fields.
     public var log: AIGatewayLog
+    /// The request body (capped), when it is kept and the request head is not all of it.
     public var requestBody: [UInt8]?
+    /// The response body (capped), when it is kept and the response head is not all of it.
     public var responseBody: [UInt8]?
     /// The usage read from the answer, including cache reads and writes.
     public var usage: TokenUsage

@@ -61,7 +61,7 @@ struct LogEndpoints: Sendable {
     /// `GET /gateways/{id}/logs/{log_id}/request`: the stored request body, as it was sent.
     func requestBody(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let log = try await existingLog(context)
-        guard let body = try await store.bodies(id: log.id).request else {
+        guard let body = try await store.bodies(of: log).request else {
             throw ManagementError.notFound("log '\(log.id)' has no stored request body")
         }
         return Self.raw(body, contentType: log.requestContentType)
@@ -70,7 +70,7 @@ struct LogEndpoints: Sendable {
     /// `GET /gateways/{id}/logs/{log_id}/response`: the stored response body, as it was relayed.
     func responseBody(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let log = try await existingLog(context)
-        guard let body = try await store.bodies(id: log.id).response else {
+        guard let body = try await store.bodies(of: log).response else {
             throw ManagementError.notFound("log '\(log.id)' has no stored response body")
         }
         return Self.raw(body, contentType: log.responseContentType)

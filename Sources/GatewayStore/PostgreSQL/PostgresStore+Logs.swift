@@ -52,7 +52,7 @@ extension PostgresStore {
             binds.append(log.tokensOut)
             binds.append(stored.usage.cachedInput)
             binds.append(stored.usage.cacheCreationInput)
-            binds.append(log.metadata.flatMap(SQLiteStore.encodeMetadata))
+            binds.append(log.metadata.map(MetadataJSON.encode))
             binds.append(log.step)
             binds.append(log.cost)
             binds.append(log.customCost)
@@ -109,7 +109,7 @@ extension PostgresStore {
         return try await rows(statement.sql, statement.values).count
     }
 
-    public func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {
+    public func separateBodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {
         guard let row = try await rows("SELECT request, response FROM log_bodies WHERE log_id = ?", [.text(id)]).first else {
             return (nil, nil)
         }

@@ -208,7 +208,7 @@ public final class SQLiteStore: DataStore {
                 .optionalText(log.requestContentType), .integer(log.statusCode), .optionalText(log.responseContentType),
                 .bool(log.success), .bool(log.cached), .optionalInteger(log.tokensIn), .optionalInteger(log.tokensOut),
                 .optionalInteger(stored.usage.cachedInput), .optionalInteger(stored.usage.cacheCreationInput),
-                .optionalText(log.metadata.flatMap(Self.encodeMetadata)), .optionalInteger(log.step),
+                .optionalText(log.metadata.map(MetadataJSON.encode)), .optionalInteger(log.step),
                 log.cost.map(SQLiteData.float) ?? .null, log.customCost.map(SQLiteData.bool) ?? .null,
                 .integer(log.requestSize), .optionalText(log.requestHead), .bool(log.requestHeadComplete),
                 .integer(log.responseSize), .optionalText(log.responseHead), .bool(log.responseHeadComplete),
@@ -311,7 +311,7 @@ public final class SQLiteStore: DataStore {
         return decoder
     }()
 
-    public func bodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {
+    public func separateBodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {
         guard let row = try await api.query("SELECT request, response FROM log_bodies WHERE log_id = ?", [.text(id)]).first
         else { return (nil, nil) }
         let request = row.column("request")?.blob.map { Array($0.readableBytesView) }
@@ -356,10 +356,6 @@ public final class SQLiteStore: DataStore {
             responseHead: text("response_head"), responseHeadComplete: bool("response_head_complete"),
             createdAt: Date(timeIntervalSince1970: Double(int("created_at") ?? 0) / 1000), eventID: text("event_id"),
             feedback: int("feedback"), score: int("score"), error: text("error"))
-    }
-
-    static func encodeMetadata(_ metadata: LogMetadata) -> String? {
-        (try? JSONEncoder().encode(metadata)).map { String(decoding: $0, as: UTF8.self) }
     }
 
     // MARK: - Statements

@@ -15,6 +15,20 @@ struct BodyCaptureTests {
         #expect(capture.totalBytes == 11)
     }
 
+    @Test("a first chunk that fits is shared, not copied; a small slice of a large buffer is copied out")
+    func firstChunkShared() {
+        let answer = ByteBuffer(string: #"{"id":"cached answer"}"#)
+        let capture = BodyCapture(cap: 100, body: answer)
+        #expect(capture.head == answer)
+        capture.head.withUnsafeReadableBytes { head in
+            answer.withUnsafeReadableBytes { #expect(head.baseAddress == $0.baseAddress) }
+        }
+        var storage = ByteBuffer(repeating: 7, count: 64 * 1024)
+        let slice = storage.readSlice(length: 10)!
+        let copied = BodyCapture(cap: 100, body: slice)
+        #expect(copied.head == slice && copied.head.storageCapacity < 1024)
+    }
+
     @Test("past the cap it keeps the head and the latest bytes, so a final usage event survives")
     func overCap() {
         var capture = BodyCapture(cap: 10)
