@@ -41,7 +41,9 @@ public enum GatewayApplication {
         let prices = try PriceTable.shipped().overriding(configuration.prices)
         let writer = LogWriter(
             store: store, settings: configuration.logQueue, metrics: metrics, logger: logger, prices: prices)
-        let upstream = try UpstreamClient(connectionsPerHost: configuration.upstreamConnectionsPerHost)
+        let upstream = try UpstreamClient(
+            connectionsPerHost: configuration.upstreamConnectionsPerHost,
+            idleConnectionsPerHost: configuration.upstreamIdleConnectionsPerHost)
         let providers = try ProviderTable(
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
         let gateways = try await loadGateways(configuration: configuration, store: store)

@@ -6,6 +6,17 @@ public protocol LogBatchStore: Sendable {
     /// Writes a batch of logs in one transaction: all of them, or none. Idempotent: a batch
     /// written twice (a retry after a lost acknowledgement) is stored once.
     func insert(_ logs: [StoredLog]) async throws
+
+    /// Whether `error`, thrown by ``insert(_:)``, says the store refused a value some record
+    /// holds (a constraint, a value out of range or too large), rather than that it could not
+    /// write at all (unreachable, busy, full). The writer then looks for the records at fault
+    /// instead of retrying the whole batch forever.
+    func isRefusal(_ error: any Error) -> Bool
+}
+
+extension LogBatchStore {
+    /// No error is a refusal unless the store says so.
+    public func isRefusal(_ error: any Error) -> Bool { false }
 }
 
 /// Where logs live. The batch writer is the only thing that inserts; the management API

@@ -14,8 +14,10 @@ import Synchronization
 /// - Backlog: a writer that fell behind takes the whole queue at once and writes it batch
 ///   after batch, reading the next batch's usage while the store inserts one; once it has
 ///   caught up, the memory the backlog held goes back to the system (`FreedMemory`).
-/// - Failures: a batch the store refuses stays queued and is retried with backoff, so a
-///   database that goes away loses nothing until the queue itself is full.
+/// - Failures: a batch the store cannot write stays queued and is retried with backoff, so a
+///   database that goes away loses nothing until the queue itself is full. A batch the store
+///   refuses for a value one of its records holds (``LogBatchStore/isRefusal(_:)``) is written
+///   around that record, found by halving; the record alone is dropped, counted and logged.
 /// - Shutdown: on graceful shutdown (SIGTERM, SIGINT) it writes every record it accepted,
 ///   then returns. The server stops first, so no record arrives after the drain.
 public final class LogWriter: LogSink, Service {
@@ -223,6 +225,16 @@ public final class LogWriter: LogSink, Service {
                     logger.critical("log writer cancelled: batch dropped", metadata: ["records": "\(stored.count)"])
                     return
                 }
+                // A value the store refuses would fail this batch on every retry, and every
+                // batch behind it would wait: write around the records at fault instead.
+                if store.isRefusal(error), let refused = await writeAroundRefused(stored) {
+                    metrics.logsWritten(stored.count - refused.count)
+                    metrics.logsDropped(refused.count)
+                    logger.critical(
+                        "log refused by the store: dropped",
+                        metadata: ["ids": "\(refused.map(\.log.id))", "error": "\(error)"])
+                    return
+                }
                 failures += 1
                 metrics.logWriteFailed()
                 logger.error(
@@ -238,6 +250,33 @@ public final class LogWriter: LogSink, Service {
                 delay = min(delay * 2, .seconds(5))
             }
         }
+    }
+}
+
+extension LogWriter {
+    /// Writes `batch` in halves, and halves of refused halves, down to single records, and
+    /// returns the records the store refused alone. Returns nil when a part failed for any
+    /// other reason (the store went away meanwhile): the caller retries the whole batch,
+    /// which is safe since inserts are idempotent.
+    func writeAroundRefused(_ batch: [StoredLog]) async -> [StoredLog]? {
+        var parts = [batch[...]]
+        var refused: [StoredLog] = []
+        while let part = parts.popLast() {
+            do {
+                try await store.insert(Array(part))
+            } catch where store.isRefusal(error) {
+                guard part.count > 1 else {
+                    refused.append(part[part.startIndex])
+                    continue
+                }
+                let middle = part.startIndex + part.count / 2
+                parts.append(part[middle...])
+                parts.append(part[..<middle])
+            } catch {
+                return nil
+            }
+        }
+        return refused
     }
 }
 

@@ -13,6 +13,14 @@ import Testing
 struct LogWriterTests {
     let logger = Logger(label: "test")
 
+    /// A writer into `store`, its settings changed by `change`, and the metrics it counts into.
+    func writer(into store: any LogBatchStore, _ change: (inout LogQueueSettings) -> Void) -> (LogWriter, TestMetrics) {
+        var settings = LogQueueSettings()
+        change(&settings)
+        let registry = TestMetrics()
+        return (LogWriter(store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: logger), registry)
+    }
+
     /// Runs `writer` in a service group, calls `body`, then shuts the group down gracefully.
     func running(_ writer: LogWriter, _ body: () async throws -> Void) async throws {
         let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
@@ -74,10 +82,7 @@ struct LogWriterTests {
     @Test("a full queue drops new records and counts them")
     func dropsWhenFull() async throws {
         let store = BlockedStore()
-        var settings = LogQueueSettings()
-        settings.capacity = 10
-        let registry = TestMetrics()
-        let writer = LogWriter(store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: logger)
+        let (writer, registry) = writer(into: store) { $0.capacity = 10 }
         // Not running: nothing drains, so the 11th record on finds the queue full.
         for index in 0..<15 { writer.submit(sampleRecord(index: index)) }
         #expect(writer.pending == 10)
@@ -104,6 +109,44 @@ struct LogWriterTests {
         try await inner.close()
     }
 
+    @Test("a record the store refuses is dropped, counted and logged; the rest of its batch, and the batches after it, are written once")
+    func refusedRecordWrittenAround() async throws {
+        let store = RefusingStore()
+        let (writer, registry) = writer(into: store) { $0.flushIntervalMs = 1 }
+        var records = (0..<40).map { sampleRecord(index: $0) }
+        records[7].error = RefusingStore.refusedError
+        records[30].error = RefusingStore.refusedError
+        for record in records { writer.submit(record) }
+        try await running(writer) {
+            await writer.flush(timeout: .seconds(30))
+            writer.submit(sampleRecord(index: 40))
+            await writer.flush(timeout: .seconds(30))
+        }
+        let refused = [records[7].id, records[30].id]
+        #expect(store.ids.count == 39)
+        #expect(Set(store.ids) == Set(records.map(\.id) + [store.ids.last ?? ""]).subtracting(refused))
+        #expect(try registry.expectCounter("aigw_logs_dropped_total").totalValue == 2)
+        #expect(try registry.expectCounter("aigw_logs_written_total").totalValue == 39)
+        #expect(writer.pending == 0)
+    }
+
+    @Test("a store that goes away while a refused batch is written around loses nothing: the batch is retried whole")
+    func outageWhileWritingAround() async throws {
+        let store = RefusingStore(outagesAfterRefusal: 2)
+        var settings = LogQueueSettings()
+        settings.flushIntervalMs = 1
+        let writer = LogWriter(store: store, settings: settings, metrics: .discarding, logger: logger)
+        var records = (0..<10).map { sampleRecord(index: $0) }
+        records[4].error = RefusingStore.refusedError
+        for record in records { writer.submit(record) }
+        try await running(writer) {
+            await writer.flush(timeout: .seconds(30))
+        }
+        #expect(store.outagesLeft == 0)
+        #expect(Set(store.ids) == Set(records.map(\.id)).subtracting([records[4].id]))
+        #expect(store.ids.count == 9)
+    }
+
     @Test("a backlog is written in batches of at most the batch size, in the order submitted")
     func backlogInBatches() async throws {
         let store = RecordingStore()
@@ -126,12 +169,7 @@ struct LogWriterTests {
     @Test("records being written still count against the capacity")
     func capacityCountsRecordsInFlight() async throws {
         let store = GatedStore()
-        var settings = LogQueueSettings()
-        settings.capacity = 10
-        settings.batchSize = 10
-        settings.flushIntervalMs = 1
-        let registry = TestMetrics()
-        let writer = LogWriter(store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: logger)
+        let (writer, registry) = writer(into: store) { $0.capacity = 10; $0.batchSize = 10; $0.flushIntervalMs = 1 }
         try await running(writer) {
             for index in 0..<10 { writer.submit(sampleRecord(index: index)) }
             await store.firstInsertStarted()  // the ten are taken, and held by the store
@@ -204,5 +242,89 @@ final class GatedStore: LogBatchStore {
         state.withLock { $0.started = true }
         while !state.withLock({ $0.isOpen }) { try await Task.sleep(for: .milliseconds(5)) }
         state.withLock { $0.written += logs.count }
+    }
+}
+
+/// A store that refuses any batch holding a log whose error is ``refusedError`` (as a
+/// database refuses a value), writes the rest idempotently, and can go away a few times
+/// right after a refusal.
+final class RefusingStore: LogBatchStore {
+    static let refusedError = "a value this store refuses"
+    struct Refusal: Error {}
+    struct Outage: Error {}
+    private let state: Mutex<(ids: [String], outages: Int)>
+    init(outagesAfterRefusal: Int = 0) { state = Mutex(([], outagesAfterRefusal)) }
+    var ids: [String] { state.withLock { $0.ids } }
+    var outagesLeft: Int { state.withLock { $0.outages } }
+    private let refusedOnce = Mutex(false)
+
+    func insert(_ logs: [StoredLog]) async throws {
+        if refusedOnce.withLock({ $0 }) {
+            let outage = state.withLock { state -> Bool in
+                guard state.outages > 0 else { return false }
+                state.outages -= 1
+                return true
+            }
+            if outage { throw Outage() }
+        }
+        if logs.contains(where: { $0.log.error == Self.refusedError }) {
+            refusedOnce.withLock { $0 = true }
+            throw Refusal()
+        }
+        state.withLock { state in
+            for log in logs where !state.ids.contains(log.log.id) { state.ids.append(log.log.id) }
+        }
+    }
+
+    func isRefusal(_ error: any Error) -> Bool { error is Refusal }
+}
+
+@Suite("Log writer against real stores: what each store calls a refusal")
+struct LogWriterRefusalTests {
+    @Test("a value the store refuses costs that log alone; the others of its batch are written", arguments: StoreKind.all)
+    func refusedValue(kind: StoreKind) async throws {
+        let store = try await kind.open()
+        var settings = LogQueueSettings()
+        settings.flushIntervalMs = 1
+        let registry = TestMetrics()
+        let writer = LogWriter(
+            store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: Logger(label: "test"))
+        let gateway = "refusal-\(ULID().description.lowercased())"
+        var records = (0..<10).map { sampleRecord(gateway: gateway, index: $0) }
+        // PostgreSQL's status_code is a 32-bit integer: this one is out of range there.
+        records[3].statusCode = Int(Int32.max) + 1
+        let group = ServiceGroup(configuration: .init(services: [writer], logger: Logger(label: "test")))
+        try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            for record in records { writer.submit(record) }
+            await writer.flush(timeout: .seconds(30))
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+        }
+        let refusedByThisStore = kind == .postgres ? 1 : 0
+        #expect(try await store.count(gatewayID: gateway) == 10 - refusedByThisStore)
+        if kind == .postgres { #expect(try await store.log(id: records[3].id, gatewayID: gateway) == nil) }
+        #expect(try registry.expectCounter("aigw_logs_dropped_total").totalValue == refusedByThisStore)
+        try await store.close()
+    }
+
+    @Test("SQLite: a broken constraint is a refusal; a malformed statement or an unrelated error is not")
+    func sqliteRefusals() async throws {
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
+        try await store.migrate()
+        do {
+            _ = try await store.api.query("INSERT INTO log_bodies (log_id) VALUES ('no such log')").get()
+            Issue.record("expected a foreign key failure")
+        } catch {
+            #expect(store.isRefusal(error), "\(error)")
+        }
+        do {
+            _ = try await store.api.query("INSERT INTO nowhere VALUES (1)").get()
+            Issue.record("expected an error")
+        } catch {
+            #expect(!store.isRefusal(error), "\(error)")
+        }
+        #expect(!store.isRefusal(CancellationError()))
+        try await store.close()
     }
 }

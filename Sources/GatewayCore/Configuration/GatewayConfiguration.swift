@@ -35,6 +35,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var requestTimeoutMs = 300_000
     /// Connections kept per upstream host.
     public var upstreamConnectionsPerHost = 1024
+    /// Of those, how many are kept open while unused (the rest close once their answer is done).
+    public var upstreamIdleConnectionsPerHost = 256
     public var logQueue = LogQueueSettings()
     public var providers: [String: ProviderOverride] = [:]
     public var gateways: [String: GatewaySettings] = [:]
@@ -105,6 +107,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
         guard requestTimeoutMs > 0 else { throw ConfigurationError("request_timeout_ms must be positive") }
         guard upstreamConnectionsPerHost > 0 else {
             throw ConfigurationError("upstream_connections_per_host must be positive")
+        }
+        guard upstreamIdleConnectionsPerHost >= 0 else {
+            throw ConfigurationError("upstream_idle_connections_per_host must not be negative")
         }
         guard cache.maxBytes >= 0, cache.maxEntryBytes >= 0, cache.evictionIntervalMs > 0 else {
             throw ConfigurationError("cache: max_bytes and max_entry_bytes must not be negative, eviction_interval_ms must be positive")
@@ -192,6 +197,7 @@ extension GatewayConfiguration: Decodable {
         case logBodyCapBytes = "log_body_cap_bytes"
         case requestTimeoutMs = "request_timeout_ms"
         case upstreamConnectionsPerHost = "upstream_connections_per_host"
+        case upstreamIdleConnectionsPerHost = "upstream_idle_connections_per_host"
         case logQueue = "log_queue"
         case prices, cache
         case masterKey = "master_key"
@@ -221,6 +227,9 @@ extension GatewayConfiguration: Decodable {
         requestTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .requestTimeoutMs) ?? requestTimeoutMs
         upstreamConnectionsPerHost =
             try container.decodeIfPresent(Int.self, forKey: .upstreamConnectionsPerHost) ?? upstreamConnectionsPerHost
+        upstreamIdleConnectionsPerHost =
+            try container.decodeIfPresent(Int.self, forKey: .upstreamIdleConnectionsPerHost)
+            ?? upstreamIdleConnectionsPerHost
         logQueue = try container.decodeIfPresent(LogQueueSettings.self, forKey: .logQueue) ?? logQueue
         providers = try container.decodeIfPresent([String: ProviderOverride].self, forKey: .providers) ?? [:]
         prices = try container.decodeIfPresent([String: ModelPrice].self, forKey: .prices) ?? [:]

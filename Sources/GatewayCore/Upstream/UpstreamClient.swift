@@ -19,18 +19,19 @@ import NIOSSL
 public final class UpstreamClient: Sendable {
     let pool: UpstreamConnectionPool
 
-    /// A client allowing `connectionsPerHost` connections to each upstream, each closed after
-    /// `idleTimeout` unused. `trustRoots` replaces the system's certificate authorities (tests
-    /// use their own).
+    /// A client allowing `connectionsPerHost` connections to each upstream, keeping at most
+    /// `idleConnectionsPerHost` of them while unused, each closed after `idleTimeout` unused.
+    /// `trustRoots` replaces the system's certificate authorities (tests use their own).
     public init(
-        connectionsPerHost: Int, idleTimeout: TimeAmount = .seconds(60), trustRoots: NIOSSLTrustRoots = .default
+        connectionsPerHost: Int, idleConnectionsPerHost: Int = 256, idleTimeout: TimeAmount = .seconds(60),
+        trustRoots: NIOSSLTrustRoots = .default
     ) throws {
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.trustRoots = trustRoots
         tls.applicationProtocols = ["http/1.1"]
         pool = UpstreamConnectionPool(
             group: MultiThreadedEventLoopGroup.singleton, limitPerHost: connectionsPerHost,
-            connectTimeout: .seconds(10), idleTimeout: idleTimeout, tls: try NIOSSLContext(configuration: tls))
+            idleLimitPerHost: idleConnectionsPerHost, connectTimeout: .seconds(10), idleTimeout: idleTimeout, tls: try NIOSSLContext(configuration: tls))
     }
 
     /// Sends a request, waiting at most `timeout` for the response head (connecting

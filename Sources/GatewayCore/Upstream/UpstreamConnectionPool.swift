@@ -5,7 +5,9 @@ import NIOSSL
 import Synchronization
 
 /// Keep-alive connections to upstreams, at most `limitPerHost` to each host (requests
-/// beyond it wait for a connection to come free, in order).
+/// beyond it wait for a connection to come free, in order), of which at most
+/// `idleLimitPerHost` are kept while unused: after a burst (a thousand streams ending at once)
+/// the rest close instead of holding their buffers until the idle timeout.
 ///
 /// Idle connections are kept per event loop, and a request takes one on the loop it runs
 /// on when there is one: the request, the connection and the client's connection then
@@ -40,17 +42,19 @@ final class UpstreamConnectionPool: Sendable {
     private let state = Mutex(State())
     private let group: any EventLoopGroup
     private let limitPerHost: Int
+    private let idleLimitPerHost: Int
     private let connectTimeout: TimeAmount
     private let idleTimeout: TimeAmount
     private let tls: NIOSSLContext
 
     /// A pool on `group`'s event loops, verifying TLS peers with `tls`.
     init(
-        group: any EventLoopGroup, limitPerHost: Int, connectTimeout: TimeAmount, idleTimeout: TimeAmount,
-        tls: NIOSSLContext
+        group: any EventLoopGroup, limitPerHost: Int, idleLimitPerHost: Int, connectTimeout: TimeAmount,
+        idleTimeout: TimeAmount, tls: NIOSSLContext
     ) {
         self.group = group
         self.limitPerHost = limitPerHost
+        self.idleLimitPerHost = idleLimitPerHost
         self.connectTimeout = connectTimeout
         self.idleTimeout = idleTimeout
         self.tls = tls
@@ -187,7 +191,7 @@ final class UpstreamConnectionPool: Sendable {
     }
 
     /// A connection that finished an exchange and may carry another: to the first waiter,
-    /// or to the idle list of its event loop.
+    /// or to the idle list of its event loop, or closed when the host has enough idle ones.
     private func release(_ connection: UpstreamConnection) {
         let endpoint = connection.endpoint
         let (waiter, close): (Waiter?, Bool) = state.withLock { state in
@@ -197,6 +201,8 @@ final class UpstreamConnectionPool: Sendable {
                 state.waiting[endpoint] = queue
                 return (first, false)
             }
+            let idle = state.idle[endpoint]?.values.reduce(0) { $0 + $1.count } ?? 0
+            if idle >= idleLimitPerHost { return (nil, true) }
             state.idle[endpoint, default: [:]][ObjectIdentifier(connection.channel.eventLoop), default: []].append(connection)
             return (nil, false)
         }

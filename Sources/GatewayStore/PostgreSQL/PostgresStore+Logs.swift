@@ -20,6 +20,14 @@ extension PostgresStore {
         }
     }
 
+    /// Data exceptions (SQLSTATE class 22: a value out of range, a byte sequence the encoding
+    /// refuses), integrity violations (23) and exceeded limits (54: an index entry too large)
+    /// are about a value some record holds.
+    public func isRefusal(_ error: any Error) -> Bool {
+        guard let state = (error as? PSQLError)?.serverInfo?[.sqlState] else { return false }
+        return ["22", "23", "54"].contains(String(state.prefix(2)))
+    }
+
     /// One multi-row INSERT; idempotent, so a batch retried after a lost acknowledgement writes nothing twice.
     static func insertRows(_ logs: ArraySlice<StoredLog>) -> PostgresQuery {
         let columns = SQLiteStore.columns

@@ -191,6 +191,19 @@ public final class SQLiteStore: DataStore {
         }
     }
 
+    /// A value too big, of the wrong type or out of range, or a broken constraint, is about a
+    /// value some record holds; busy, I/O and full-disk errors are not.
+    public func isRefusal(_ error: any Error) -> Bool {
+        switch (error as? SQLiteError)?.reason {
+        case .tooBig, .mismatch, .range, .constraint, .constraintCheckFailed, .constraintForeignKeyFailed,
+            .constraintNotNullFailed, .constraintPrimaryKeyFailed, .constraintUniqueFailed,
+            .constraintStrictDataTypeFailed, .constraintTriggerFailed:
+            true
+        default:
+            false
+        }
+    }
+
     private func insertRows(_ logs: ArraySlice<StoredLog>) async throws {
         let placeholders = "(" + Array(repeating: "?", count: Self.columns.count).joined(separator: ",") + ")"
         let sql =

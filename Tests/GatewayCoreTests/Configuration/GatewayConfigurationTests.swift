@@ -22,7 +22,7 @@ struct GatewayConfigurationTests {
              "database": "sqlite:/tmp/x.sqlite", "auto_create_gateways": false, "max_request_body_bytes": 1000,
              "providers": {"openai": {"base_url": "http://mock/v1"}},
              "gateways": {"prod": {"collect_logs": false, "cache_ttl": 60}},
-             "log_queue": {"capacity": 10, "batch_size": 5}}
+             "log_queue": {"capacity": 10, "batch_size": 5}, "upstream_idle_connections_per_host": 7}
             """
         let configuration = try GatewayConfiguration.decode(Data(json.utf8), source: "test")
         #expect(configuration.accountID == "acct")
@@ -35,6 +35,7 @@ struct GatewayConfigurationTests {
         #expect(configuration.gateways["prod"]?.cacheTTL == 60)
         #expect(configuration.logQueue.capacity == 10 && configuration.logQueue.batchSize == 5)
         #expect(configuration.logQueue.flushIntervalMs == LogQueueSettings().flushIntervalMs)
+        #expect(configuration.upstreamIdleConnectionsPerHost == 7)
     }
 
     @Test("a misspelt setting is an error that names it, not a silent no-op")
@@ -80,6 +81,9 @@ struct GatewayConfigurationTests {
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
         configuration = GatewayConfiguration()
         configuration.gateways["bad id!"] = .init(id: "bad id!")
+        #expect(throws: ConfigurationError.self) { try configuration.validate() }
+        configuration = GatewayConfiguration()
+        configuration.upstreamIdleConnectionsPerHost = -1
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
     }
 }

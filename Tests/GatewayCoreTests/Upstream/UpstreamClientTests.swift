@@ -95,6 +95,25 @@ struct UpstreamClientTests {
         try await upstream.stop()
     }
 
+    @Test("after a burst only the idle limit's connections stay open, the rest close; those kept serve what follows")
+    func idleLimit() async throws {
+        let upstream = try await ScriptedUpstream.start { _, _ in [.pause(.milliseconds(50)), .write(Self.ok)] }
+        let client = try UpstreamClient(connectionsPerHost: 16, idleConnectionsPerHost: 3)
+        let statuses = try await withThrowingTaskGroup(of: Int.self) { group in
+            for _ in 0..<12 {
+                group.addTask { try await client.send(try request(upstream.port), timeout: .seconds(10)).status }
+            }
+            return try await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(statuses == Array(repeating: 200, count: 12))
+        for _ in 0..<300 where upstream.closedConnections < 9 { try await Task.sleep(for: .milliseconds(10)) }
+        #expect(upstream.connections == 12)
+        #expect(upstream.closedConnections == 9)
+        for _ in 0..<3 { #expect(try await client.send(try request(upstream.port), timeout: .seconds(10)).status == 200) }
+        #expect(upstream.connections == 12)
+        try await upstream.stop()
+    }
+
     @Test("a request waiting for a connection at the limit can be cancelled; the connection then serves the next one")
     func cancelledWaiter() async throws {
         let upstream = try await ScriptedUpstream.start { index, _ in index == 0 ? [.gate, .write(Self.ok)] : [.write(Self.ok)] }
