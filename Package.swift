@@ -64,10 +64,13 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
+        // The two glibc heap calls Swift's Glibc module leaves out (free bytes, malloc_trim).
+        .target(name: "CHeap"),
         // Hummingbird routes, request context and the application builder.
         .target(
             name: "GatewayServer",
             dependencies: [
+                "CHeap",
                 "GatewayCore",
                 "GatewayStore",
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -122,6 +125,7 @@ let package = Package(
             name: "GatewayServerTests",
             dependencies: [
                 "AIGateway",
+                "CHeap",
                 "GatewayServer",
                 "GatewayCore",
                 "GatewayStore",

@@ -89,6 +89,7 @@ public enum GatewayApplication {
             GatewayPersistence(directory: gateways, store: store, logger: logger),
             ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
             ResponseCache.Eviction(cache: features.cache, interval: .milliseconds(configuration.cache.evictionIntervalMs)),
+            FreedMemoryReturn(logger: logger),
         ] + (postgres.map {
             // Other processes' changes to gateways, tokens and keys apply here within a second.
             [SharedStateSync(store: $0, directory: gateways, features: features, interval: .milliseconds(500), logger: logger)]

@@ -12,8 +12,7 @@ import Synchronization
 /// - Batches: up to `batchSize` records; a partial batch waits at most `flushInterval`
 ///   for company, so a quiet gateway writes promptly and a busy one writes in bulk.
 /// - Backlog: a writer that fell behind takes the whole queue at once and writes it batch
-///   after batch, reading the next batch's usage while the store inserts one; once it has
-///   caught up, the memory the backlog held goes back to the system (`FreedMemory`).
+///   after batch, reading the next batch's usage while the store inserts one.
 /// - Failures: a batch the store cannot write stays queued and is retried with backoff, so a
 ///   database that goes away loses nothing until the queue itself is full. A batch the store
 ///   refuses for a value one of its records holds (``LogBatchStore/isRefusal(_:)``) is written
@@ -145,7 +144,6 @@ public final class LogWriter: LogSink, Service {
 
     private func writeLoop() async {
         var bell = doorbell.makeAsyncIterator()
-        var backlog = BacklogWatch(batchSize: settings.batchSize)
         while !Task.isCancelled {
             var (records, shuttingDown) = takeQueue()
             if records.isEmpty {
@@ -161,7 +159,6 @@ public final class LogWriter: LogSink, Service {
                 records += takeQueue().records
             }
             await write(records)
-            if backlog.drained(afterTaking: records.count) { FreedMemory.returnToSystem() }
         }
         // Cancelled (a forced stop): what is still queued cannot be written. Count it.
         let abandoned = takeQueue().records.count
@@ -277,26 +274,5 @@ extension LogWriter {
             }
         }
         return refused
-    }
-}
-
-/// Notices the writer catching up after it fell behind: a take of at least four batches
-/// means a backlog, and the first take under one batch after it means the backlog is gone.
-/// The records it held are freed by then, and their memory can go back to the system.
-struct BacklogWatch {
-    let batchSize: Int
-    private var behind = false
-
-    init(batchSize: Int) { self.batchSize = max(1, batchSize) }
-
-    /// Notes a take of `count` records; true when it ends a backlog.
-    mutating func drained(afterTaking count: Int) -> Bool {
-        if count >= 4 * batchSize {
-            behind = true
-            return false
-        }
-        guard behind, count < batchSize else { return false }
-        behind = false
-        return true
     }
 }

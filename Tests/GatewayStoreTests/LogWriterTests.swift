@@ -182,15 +182,6 @@ struct LogWriterTests {
         #expect(store.written == 10)
         #expect(writer.pending == 0)
     }
-
-    @Test("a backlog is noticed when it drains, once; steady small takes are not a backlog")
-    func backlogWatch() {
-        var watch = BacklogWatch(batchSize: 100)
-        // Takes in turn: under four batches is not behind; 400 is; 250 is still catching up;
-        // 99 is caught up (noticed); a later small take is not noticed again.
-        let noticed = [50, 399, 20, 400, 250, 99, 10].map { watch.drained(afterTaking: $0) }
-        #expect(noticed == [false, false, false, false, false, true, false])
-    }
 }
 
 /// A store whose inserts fail the first `failures` times.
