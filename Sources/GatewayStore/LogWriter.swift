@@ -226,10 +226,12 @@ public final class LogWriter: LogSink, Service {
                 // batch behind it would wait: write around the records at fault instead.
                 if store.isRefusal(error), let refused = await writeAroundRefused(stored) {
                     metrics.logsWritten(stored.count - refused.count)
-                    metrics.logsDropped(refused.count)
-                    logger.critical(
-                        "log refused by the store: dropped",
-                        metadata: ["ids": "\(refused.map(\.log.id))", "error": "\(error)"])
+                    if !refused.isEmpty {
+                        metrics.logsDropped(refused.count)
+                        logger.critical(
+                            "log refused by the store: dropped",
+                            metadata: ["ids": "\(refused.map(\.log.id))", "error": "\(error)"])
+                    }
                     return
                 }
                 failures += 1
@@ -255,7 +257,7 @@ extension LogWriter {
     /// returns the records the store refused alone. Returns nil when a part failed for any
     /// other reason (the store went away meanwhile): the caller retries the whole batch,
     /// which is safe since inserts are idempotent.
-    func writeAroundRefused(_ batch: [StoredLog]) async -> [StoredLog]? {
+    private func writeAroundRefused(_ batch: [StoredLog]) async -> [StoredLog]? {
         var parts = [batch[...]]
         var refused: [StoredLog] = []
         while let part = parts.popLast() {
