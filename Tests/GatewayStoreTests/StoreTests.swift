@@ -163,3 +163,11 @@ struct StoreTests {
         try await store.close()
     }
 }
+
+@Suite("PostgreSQL batch insert: one text array per column")
+struct PostgresBatchInsertTests {
+    @Test("the insert names every column a log is read from, in the same order")
+    func columns() {
+        #expect(PostgresStore.insertColumns.map(\.name) == SQLiteStore.columns)
+    }
+}

@@ -28,55 +28,64 @@ extension PostgresStore {
         return ["22", "23", "54"].contains(String(state.prefix(2)))
     }
 
-    /// One multi-row INSERT; idempotent, so a batch retried after a lost acknowledgement writes nothing twice.
+    /// The columns of `logs` in insert order: each one's PostgreSQL type, and its value for a
+    /// log as text (PostgreSQL casts it back; NULL where the log has none).
+    static let insertColumns: [(name: String, type: String, value: @Sendable (StoredLog) -> String?)] = [
+        ("id", "text", { $0.log.id }),
+        ("gateway_id", "text", { $0.log.gatewayID }),
+        ("provider", "text", { $0.log.provider }),
+        ("model", "text", { $0.log.model }),
+        ("model_type", "text", { $0.log.modelType }),
+        ("path", "text", { $0.log.path }),
+        ("duration", "int8", { String($0.log.duration) }),
+        ("request_type", "text", { $0.log.requestType }),
+        ("request_content_type", "text", { $0.log.requestContentType }),
+        ("status_code", "int4", { String($0.log.statusCode) }),
+        ("response_content_type", "text", { $0.log.responseContentType }),
+        ("success", "bool", { String($0.log.success) }),
+        ("cached", "bool", { String($0.log.cached) }),
+        ("tokens_in", "int8", { $0.log.tokensIn.map { String($0) } }),
+        ("tokens_out", "int8", { $0.log.tokensOut.map { String($0) } }),
+        ("cached_tokens_in", "int8", { $0.usage.cachedInput.map { String($0) } }),
+        ("cache_write_tokens_in", "int8", { $0.usage.cacheCreationInput.map { String($0) } }),
+        ("metadata", "jsonb", { $0.log.metadata.map(MetadataJSON.encode) }),
+        ("step", "int4", { $0.log.step.map { String($0) } }),
+        // Swift's shortest form ("0.00012", "1e-07", "inf", "nan") is what float8 reads.
+        ("cost", "float8", { $0.log.cost.map { String($0) } }),
+        ("custom_cost", "bool", { $0.log.customCost.map { String($0) } }),
+        ("request_size", "int8", { String($0.log.requestSize) }),
+        ("request_head", "text", { $0.log.requestHead }),
+        ("request_head_complete", "bool", { String($0.log.requestHeadComplete) }),
+        ("response_size", "int8", { String($0.log.responseSize) }),
+        ("response_head", "text", { $0.log.responseHead }),
+        ("response_head_complete", "bool", { String($0.log.responseHeadComplete) }),
+        ("created_at", "int8", { String(Int($0.log.createdAt.timeIntervalSince1970 * 1000)) }),
+        ("event_id", "text", { $0.log.eventID }),
+        ("feedback", "int4", { $0.log.feedback.map { String($0) } }),
+        ("score", "int4", { $0.log.score.map { String($0) } }),
+        ("error", "text", { $0.log.error }),
+    ]
+
+    /// `INSERT ... SELECT ... FROM UNNEST($1::text[], ...)`, one text array per column;
+    /// idempotent, so a batch retried after a lost acknowledgement writes nothing twice.
+    static let insertRowsSQL: String = {
+        let names = insertColumns.map(\.name)
+        let arrays = insertColumns.indices.map { "$\($0 + 1)::text[]" }
+        let casts = insertColumns.map { "\($0.name)::\($0.type)" }
+        return "INSERT INTO logs (\(names.joined(separator: ","))) SELECT \(casts.joined(separator: ","))"
+            + " FROM UNNEST(\(arrays.joined(separator: ","))) AS t(\(names.joined(separator: ",")))"
+            + " ON CONFLICT (id) DO NOTHING"
+    }()
+
+    /// One batch of logs as one statement: a text array per column.
     static func insertRows(_ logs: ArraySlice<StoredLog>) -> PostgresQuery {
-        let columns = SQLiteStore.columns
-        var sql = "INSERT INTO logs (\(columns.joined(separator: ","))) VALUES "
-        var binds = PostgresBindings(capacity: logs.count * columns.count)
-        var parameter = 0
-        for (row, stored) in logs.enumerated() {
-            if row > 0 { sql += "," }
-            sql += "("
-            for column in 0..<columns.count {
-                parameter += 1
-                sql += (column > 0 ? "," : "") + "$\(parameter)" + (columns[column] == "metadata" ? "::jsonb" : "")
-            }
-            sql += ")"
-            let log = stored.log
-            binds.append(log.id)
-            binds.append(log.gatewayID)
-            binds.append(log.provider)
-            binds.append(log.model)
-            binds.append(log.modelType)
-            binds.append(log.path)
-            binds.append(log.duration)
-            binds.append(log.requestType)
-            binds.append(log.requestContentType)
-            binds.append(log.statusCode)
-            binds.append(log.responseContentType)
-            binds.append(log.success)
-            binds.append(log.cached)
-            binds.append(log.tokensIn)
-            binds.append(log.tokensOut)
-            binds.append(stored.usage.cachedInput)
-            binds.append(stored.usage.cacheCreationInput)
-            binds.append(log.metadata.map(MetadataJSON.encode))
-            binds.append(log.step)
-            binds.append(log.cost)
-            binds.append(log.customCost)
-            binds.append(log.requestSize)
-            binds.append(log.requestHead)
-            binds.append(log.requestHeadComplete)
-            binds.append(log.responseSize)
-            binds.append(log.responseHead)
-            binds.append(log.responseHeadComplete)
-            binds.append(Int(log.createdAt.timeIntervalSince1970 * 1000))
-            binds.append(log.eventID)
-            binds.append(log.feedback)
-            binds.append(log.score)
-            binds.append(log.error)
+        var binds = PostgresBindings(capacity: insertColumns.count)
+        for column in insertColumns {
+            var values = PostgresTextArray()
+            for stored in logs { values.append(column.value(stored)) }
+            binds.append(values)
         }
-        return PostgresQuery(unsafeSQL: sql + " ON CONFLICT (id) DO NOTHING", binds: binds)
+        return PostgresQuery(unsafeSQL: insertRowsSQL, binds: binds)
     }
 
     static func insertBodies(_ logs: [StoredLog]) -> PostgresQuery {
