@@ -22,6 +22,7 @@ public struct FreedMemoryReturn: Service {
         self.logger = logger
     }
 
+    /// Checks every `interval` until graceful shutdown.
     public func run() async throws {
         try? await cancelWhenGracefulShutdown {
             var policy = Policy(threshold: threshold)
