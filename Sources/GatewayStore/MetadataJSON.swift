@@ -35,6 +35,8 @@ enum MetadataJSON {
         return String(value)
     }
 
+    private static let hexDigits = Array("0123456789abcdef".utf8)
+
     private static func appendString(_ text: String, to bytes: inout [UInt8]) {
         bytes.append(UInt8(ascii: "\""))
         for byte in text.utf8 {
@@ -46,10 +48,9 @@ enum MetadataJSON {
             case UInt8(ascii: "\t"): bytes += #"\t"#.utf8
             case 0: bytes += "\u{FFFD}".utf8
             case 0x01..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 bytes += #"\u00"#.utf8
-                bytes.append(hex[Int(byte >> 4)])
-                bytes.append(hex[Int(byte & 0xF)])
+                bytes.append(hexDigits[Int(byte >> 4)])
+                bytes.append(hexDigits[Int(byte & 0xF)])
             default: bytes.append(byte)
             }
         }

@@ -30,13 +30,13 @@ public struct BodyCapture: Sendable {
     public mutating func append(_ chunk: ByteBuffer) {
         totalBytes += chunk.readableBytes
         let room = cap - head.readableBytes
-        if head.readableBytes == 0, room >= chunk.readableBytes {
-            // The first chunk is shared, not copied (a cached answer's bytes are already in
-            // memory); compacted, so that a slice cannot hold a larger read buffer.
-            head = chunk.compacted()
-            return
-        }
         if room >= chunk.readableBytes {
+            guard head.readableBytes > 0 else {
+                // The first chunk is shared, not copied (a cached answer's bytes are already in
+                // memory); compacted, so that a slice cannot hold a larger read buffer.
+                head = chunk.compacted()
+                return
+            }
             var chunk = chunk
             head.writeBuffer(&chunk)
             return

@@ -31,7 +31,8 @@ public final class UpstreamClient: Sendable {
         tls.applicationProtocols = ["http/1.1"]
         pool = UpstreamConnectionPool(
             group: MultiThreadedEventLoopGroup.singleton, limitPerHost: connectionsPerHost,
-            idleLimitPerHost: idleConnectionsPerHost, connectTimeout: .seconds(10), idleTimeout: idleTimeout, tls: try NIOSSLContext(configuration: tls))
+            idleLimitPerHost: idleConnectionsPerHost, connectTimeout: .seconds(10), idleTimeout: idleTimeout,
+            tls: try NIOSSLContext(configuration: tls))
     }
 
     /// Sends a request, waiting at most `timeout` for the response head (connecting
