@@ -53,9 +53,9 @@ public enum JSONValue: Sendable, Hashable, Codable {
         }
     }
 
-    /// Parses JSON text.
-    public init(json: Data) throws {
-        self = try JSONDecoder().decode(JSONValue.self, from: json)
+    /// Parses JSON text strictly (``JSONReader``); a ``JSONReader/Failure`` says what was wrong and where.
+    public init(json: some Collection<UInt8>) throws(JSONReader.Failure) {
+        self = try JSONReader.parse(json)
     }
 
     /// The compact JSON text of this value.

@@ -94,10 +94,17 @@ public enum GatewayApplication {
             // Other processes' changes to gateways, tokens and keys apply here within a second.
             [SharedStateSync(store: $0, directory: gateways, features: features, interval: .milliseconds(500), logger: logger)]
         } ?? [])
+        let clients = configuration.clients
+        let limits = ClientDeadlines.Limits(
+            head: .milliseconds(Int64(clients.headTimeoutMs)), bodyIdle: .milliseconds(Int64(clients.bodyIdleTimeoutMs)),
+            body: .milliseconds(Int64(clients.bodyTimeoutMs)), keepAlive: .milliseconds(Int64(clients.keepAliveTimeoutMs)))
         let application = Application(
             responder: GatewayResponder(providers: ProviderRoute(pipeline: pipeline), router: router.buildResponder()),
             // No server name: the upstream's own `Server` header passes through unchanged.
-            configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: nil),
+            server: .http1(configuration: .init(additionalChannelHandlers: [ClientDeadlineHandler(limits: limits, logger: logger)])),
+            configuration: .init(
+                address: .hostname(configuration.host, port: configuration.port), serverName: nil,
+                availableConnectionsDelegate: ClientConnectionCap(maximum: configuration.clients.maxConnections, logger: logger)),
             services: services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port

@@ -29,6 +29,8 @@ struct ProviderRoute: Sendable {
         let gatewayRequest = GatewayRequest(
             method: request.method, path: request.uri.path, query: request.uri.query, headers: request.headers,
             collectBody: { limit in
+                // A body declared larger than the limit is refused before a byte of it is read.
+                if let declared = request.headers[.contentLength].flatMap(Int.init), declared > limit { return .tooLarge }
                 do {
                     return .complete(try await request.body.collect(upTo: limit))
                 } catch is NIOTooManyBytesError {

@@ -3,7 +3,8 @@ import Foundation
 import NIOCore
 
 /// The identity of a cacheable request (SPEC section 7): SHA-256 over the gateway, method,
-/// provider, path and query, the credential header's value, and the request body (or the
+/// provider, path and query, every credential the request carries (``ClientCredentials``),
+/// and the request body (or the
 /// caller's `cf-aig-cache-key` in its place). Each field goes in with its length before it,
 /// so no two different requests run together into the same bytes.
 public struct CacheKey: Hashable, Sendable {
@@ -13,7 +14,7 @@ public struct CacheKey: Hashable, Sendable {
 
     /// The key of a request.
     public init(
-        gatewayID: String, method: String, provider: String, path: String, query: String?, credential: String?,
+        gatewayID: String, method: String, provider: String, path: String, query: String?, credentials: [UInt8],
         body: ByteBuffer, customKey: String?
     ) {
         self.gatewayID = gatewayID
@@ -29,7 +30,7 @@ public struct CacheKey: Hashable, Sendable {
         add(3, provider.utf8)
         add(4, path.utf8)
         add(5, (query ?? "").utf8)
-        add(6, (credential ?? "").utf8)
+        add(6, credentials)
         if let customKey {
             add(7, customKey.utf8)
         } else {

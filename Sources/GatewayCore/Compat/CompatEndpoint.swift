@@ -59,8 +59,14 @@ public enum CompatEndpoint {
         guard endpoint == "chat/completions" || endpoint == "embeddings" else {
             throw CompatError.problem("'\(path)' is not a compat endpoint; use chat/completions or embeddings")
         }
-        guard let json = try? JSONValue(json: Data(body.readableBytesView)), let request = json.objectValue else {
-            throw CompatError.problem("the body must be a JSON object in OpenAI's format")
+        let json: JSONValue
+        do {
+            json = try JSONValue(json: body.readableBytesView)
+        } catch {
+            throw CompatError.problem("the body is not JSON (\(error)); send a JSON object in OpenAI's format")
+        }
+        guard let request = json.objectValue else {
+            throw CompatError.problem("the body must be a JSON object in OpenAI's format, not \(json.kindDescription)")
         }
         guard let qualified = request["model"]?.stringValue, let slash = qualified.firstIndex(of: "/"),
             slash != qualified.startIndex, qualified.index(after: slash) != qualified.endIndex
@@ -69,6 +75,10 @@ public enum CompatEndpoint {
         }
         let slug = String(qualified[..<slash])
         let model = String(qualified[qualified.index(after: slash)...])
+        // Google takes the model into the URL path (`models/{model}:...`): one segment of it.
+        if slug == "google-ai-studio", let problem = ProviderPathRule.problem(inSegment: model) {
+            throw CompatError.field("model", "'\(model.printableInError)' is refused: \(problem)")
+        }
         let provider: ProviderDescriptor
         do {
             provider = try providers.provider(slug)

@@ -46,6 +46,8 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var masterKey: String?
     /// How much the response cache may hold.
     public var cache = CacheSettings()
+    /// How long a client may take to send a request, and how many may be connected at once.
+    public var clients = ClientLimits()
 
     public init() {}
 
@@ -118,6 +120,11 @@ public struct GatewayConfiguration: Sendable, Equatable {
         if cache.shared, !database.hasPrefix("postgres") {
             throw ConfigurationError("cache.shared needs a postgres:// database: the shared tier lives there")
         }
+        guard clients.headTimeoutMs > 0, clients.bodyIdleTimeoutMs > 0, clients.bodyTimeoutMs > 0,
+            clients.keepAliveTimeoutMs > 0, clients.maxConnections > 0
+        else {
+            throw ConfigurationError("clients: every timeout and max_connections must be positive")
+        }
         guard logQueue.capacity > 0, logQueue.batchSize > 0, logQueue.flushIntervalMs > 0 else {
             throw ConfigurationError("log_queue: capacity, batch_size and flush_interval_ms must be positive")
         }
@@ -156,6 +163,43 @@ public struct CacheSettings: Sendable, Equatable, Decodable {
         maxEntryBytes = try container.decodeIfPresent(Int.self, forKey: .maxEntryBytes) ?? maxEntryBytes
         evictionIntervalMs = try container.decodeIfPresent(Int.self, forKey: .evictionIntervalMs) ?? evictionIntervalMs
         shared = try container.decodeIfPresent(Bool.self, forKey: .shared) ?? shared
+    }
+}
+
+/// What a client connection may take of the server (README, "Security"): time limits for
+/// sending a request, with defaults like a production reverse proxy's, and a cap on open
+/// connections. A connection past a limit is closed; the cap stops accepting (the kernel's
+/// backlog holds newcomers) until a connection closes.
+public struct ClientLimits: Sendable, Equatable, Decodable {
+    /// From a connection's opening to its first request head being complete.
+    public var headTimeoutMs = 30_000
+    /// Longest pause between two reads of a request body.
+    public var bodyIdleTimeoutMs = 30_000
+    /// Longest time to receive a whole request body, however steadily it drips.
+    public var bodyTimeoutMs = 300_000
+    /// How long a kept-alive connection may wait, after an answer, for its next request head.
+    public var keepAliveTimeoutMs = 75_000
+    /// Open client connections at most.
+    public var maxConnections = 4096
+
+    public init() {}
+
+    enum CodingKeys: String, CodingKey, CaseIterable {
+        case headTimeoutMs = "head_timeout_ms"
+        case bodyIdleTimeoutMs = "body_idle_timeout_ms"
+        case bodyTimeoutMs = "body_timeout_ms"
+        case keepAliveTimeoutMs = "keep_alive_timeout_ms"
+        case maxConnections = "max_connections"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        try ConfigurationKeys.rejectUnknown(in: decoder, known: Set(CodingKeys.allCases.map(\.rawValue)))
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        headTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .headTimeoutMs) ?? headTimeoutMs
+        bodyIdleTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .bodyIdleTimeoutMs) ?? bodyIdleTimeoutMs
+        bodyTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .bodyTimeoutMs) ?? bodyTimeoutMs
+        keepAliveTimeoutMs = try container.decodeIfPresent(Int.self, forKey: .keepAliveTimeoutMs) ?? keepAliveTimeoutMs
+        maxConnections = try container.decodeIfPresent(Int.self, forKey: .maxConnections) ?? maxConnections
     }
 }
 
@@ -199,7 +243,7 @@ extension GatewayConfiguration: Decodable {
         case upstreamConnectionsPerHost = "upstream_connections_per_host"
         case upstreamIdleConnectionsPerHost = "upstream_idle_connections_per_host"
         case logQueue = "log_queue"
-        case prices, cache
+        case prices, cache, clients
         case masterKey = "master_key"
     }
 
@@ -235,6 +279,7 @@ extension GatewayConfiguration: Decodable {
         prices = try container.decodeIfPresent([String: ModelPrice].self, forKey: .prices) ?? [:]
         masterKey = try container.decodeIfPresent(String.self, forKey: .masterKey)
         cache = try container.decodeIfPresent(CacheSettings.self, forKey: .cache) ?? cache
+        clients = try container.decodeIfPresent(ClientLimits.self, forKey: .clients) ?? clients
         // Gateways are checked by the same rules as the management API's bodies.
         let decodedGateways = try container.decodeIfPresent([String: JSONValue].self, forKey: .gateways) ?? [:]
         for (id, value) in decodedGateways {

@@ -94,7 +94,10 @@ extension GatewayError {
 
     /// 2011, HTTP 413: a request body over the configured cap.
     public static func bodyTooLarge(limit: Int) -> GatewayError {
-        GatewayError(code: 2011, httpStatus: 413, message: "request body is larger than the limit of \(limit) bytes")
+        // The rest of the body is not read: the connection closes after the answer.
+        GatewayError(
+            code: 2011, httpStatus: 413, message: "request body is larger than the limit of \(limit) bytes",
+            headers: [("connection", "close")])
     }
 
     /// 2012, HTTP 400: a URL under `/v1/` that does not name account, gateway and provider.

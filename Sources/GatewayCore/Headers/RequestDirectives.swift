@@ -122,15 +122,26 @@ extension Dictionary where Key == String, Value == MetadataValue {
     /// Parses JSON against the metadata rules (an object of at most 5 entries whose values
     /// are strings, numbers, booleans or null), or throws a 400 naming `field`.
     public static func parse(json: Data, field: String) throws -> LogMetadata {
-        let metadata: LogMetadata
+        let object: [String: JSONValue]
         do {
-            metadata = try JSONDecoder().decode(LogMetadata.self, from: json)
-        } catch DecodingError.dataCorrupted(let context) where !context.codingPath.isEmpty {
-            let key = context.codingPath.map(\.stringValue).joined(separator: ".")
-            throw GatewayError.badHeader(
-                field, "entry '\(key)' must be a string, number, boolean or null, not an object or array")
-        } catch {
-            throw GatewayError.badHeader(field, "must be a JSON object, e.g. {\"user\": \"123\"}")
+            guard let parsed = try JSONValue(json: json).objectValue else {
+                throw GatewayError.badHeader(field, "must be a JSON object, e.g. {\"user\": \"123\"}")
+            }
+            object = parsed
+        } catch let failure as JSONReader.Failure {
+            throw GatewayError.badHeader(field, "is not JSON: \(failure)")
+        }
+        var metadata: LogMetadata = [:]
+        for (key, value) in object {
+            switch value {
+            case .string(let text): metadata[key] = .string(text)
+            case .number(let number): metadata[key] = .number(number)
+            case .bool(let flag): metadata[key] = .bool(flag)
+            case .null: metadata[key] = .null
+            case .array, .object:
+                throw GatewayError.badHeader(
+                    field, "entry '\(key.printableInError)' must be a string, number, boolean or null, not \(value.kindDescription)")
+            }
         }
         guard metadata.count <= LogMetadata.maximumEntries else {
             throw GatewayError.badHeader(

@@ -20,8 +20,11 @@ public enum GatewaySettingsInput {
 
     /// Parses a JSON body into an object, or throws a 400 saying why it is not one.
     public static func object(_ body: Data) throws -> [String: JSONValue] {
-        guard let json = try? JSONValue(json: body) else {
-            throw ManagementError.badInput("body", "is not JSON; send an object such as {\"id\": \"my-gateway\"}")
+        let json: JSONValue
+        do {
+            json = try JSONValue(json: body)
+        } catch {
+            throw ManagementError.badInput("body", "is not JSON (\(error)); send an object such as {\"id\": \"my-gateway\"}")
         }
         guard let members = json.objectValue else {
             throw ManagementError.badInput("body", "must be a JSON object, not \(json.kindDescription)")

@@ -7,8 +7,11 @@ import Foundation
 public enum LogPatchParser {
     /// The patch a request body asks for.
     public static func parse(_ body: Data) throws -> LogPatch {
-        guard let json = try? JSONValue(json: body) else {
-            throw ManagementError.badInput("body", "is not JSON; send e.g. {\"feedback\": 1, \"score\": 90}")
+        let json: JSONValue
+        do {
+            json = try JSONValue(json: body)
+        } catch {
+            throw ManagementError.badInput("body", "is not JSON (\(error)); send e.g. {\"feedback\": 1, \"score\": 90}")
         }
         guard let members = json.objectValue else {
             throw ManagementError.badInput("body", "must be a JSON object, not \(json.kindDescription)")

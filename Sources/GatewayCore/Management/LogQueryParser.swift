@@ -26,6 +26,7 @@ public enum LogQueryParser {
             case "per_page":
                 query.perPage = try integer(value, parameter: name, in: 1...LogQuery.maximumPerPage)
             case "search":
+                if let problem = textProblem(value) { throw ManagementError.badInput(name, problem) }
                 query.search = value.isEmpty ? nil : value
             case "order_by":
                 query.orderBy = try orderField(value)
@@ -83,9 +84,12 @@ public enum LogQueryParser {
     /// `filters=[{...}]`: a JSON array (or one object) in a single parameter.
     private static func jsonFilters(_ parameters: QueryParameters) throws -> [RawFilter] {
         try parameters.values("filters").flatMap { text -> [RawFilter] in
-            guard let json = try? JSONValue(json: Data(text.utf8)) else {
+            let json: JSONValue
+            do {
+                json = try JSONValue(json: text.utf8)
+            } catch {
                 throw ManagementError.badInput(
-                    "filters", "is not JSON; give an array like [{\"key\":\"provider\",\"operator\":\"eq\",\"value\":[\"openai\"]}]")
+                    "filters", "is not JSON (\(error)); give an array like [{\"key\":\"provider\",\"operator\":\"eq\",\"value\":[\"openai\"]}]")
             }
             let items = json.arrayValue ?? [json]
             return try items.enumerated().map { index, item in
@@ -93,9 +97,10 @@ public enum LogQueryParser {
                     throw ManagementError.badInput("filters[\(index)]", "must be an object with key, operator and value")
                 }
                 var filter = RawFilter(key: object["key"]?.stringValue, comparison: object["operator"]?.stringValue)
+                let place = "filters[\(index)].value"
                 switch object["value"] {
-                case .array(let values)?: filter.values = values.map(scalarText)
-                case let value?: filter.values = [scalarText(value)]
+                case .array(let values)?: filter.values = try values.map { try scalarText($0, parameter: place) }
+                case let value?: filter.values = [try scalarText(value, parameter: place)]
                 case nil: break
                 }
                 return filter
@@ -103,16 +108,30 @@ public enum LogQueryParser {
         }
     }
 
-    /// JSON scalars as the text a query string would have carried; null stays null.
-    private static func scalarText(_ value: JSONValue) -> String? {
+    /// JSON scalars as the text a query string would have carried; null stays null; an
+    /// array or object (a value of no field's kind) is refused.
+    private static func scalarText(_ value: JSONValue, parameter: String) throws -> String? {
         switch value {
         case .null: nil
         case .string(let text): text
         case .bool(let flag): flag ? "true" : "false"
         case .number(let number):
             number.rounded() == number && abs(number) < 1e15 ? String(Int64(number)) : String(number)
-        case .array, .object: String(decoding: value.jsonData(), as: UTF8.self)
+        case .array, .object:
+            throw ManagementError.badInput(parameter, "must be a string, number, boolean or null, not \(value.kindDescription)")
         }
+    }
+
+    /// The longest text a filter or search matches, in bytes (a log's indexed text is cut at 512).
+    static let maximumTextBytes = 1024
+
+    /// Why a text to match cannot be matched literally, or nil. A NUL is refused: no stored
+    /// text holds one (the stores write it as U+FFFD), and a driver that ends strings at NUL
+    /// would otherwise match everything.
+    static func textProblem(_ text: String) -> String? {
+        if text.utf8.contains(0) { return "holds a NUL character, which no log text contains" }
+        if text.utf8.count > maximumTextBytes { return "is longer than \(maximumTextBytes) bytes" }
+        return nil
     }
 
     /// `filters.key=...&filters.operator=...&filters.value=...` (repeated).
@@ -199,6 +218,9 @@ public enum LogQueryParser {
         if [.lessThan, .greaterThan].contains(comparison), values.count != 1 || values[0] == .null {
             throw ManagementError.badInput("\(place).value", "'\(comparison.rawValue)' takes exactly one value")
         }
+        if comparison == .contains, values.contains(.null) {
+            throw ManagementError.badInput("\(place).value", "'contains' needs text to look for, not null")
+        }
         return LogCondition(field, comparison, values)
     }
 
@@ -228,6 +250,7 @@ public enum LogQueryParser {
         if text == "null", field.kind != .text { return .null }
         switch field.kind {
         case .text:
+            if let problem = textProblem(text) { throw ManagementError.badInput(parameter, problem) }
             return .text(text)
         case .bool:
             switch text.lowercased() {
@@ -253,17 +276,20 @@ public enum LogQueryParser {
 
     /// The older flat parameters, each one condition; nil for a name that is not one.
     private static func flatCondition(name: String, value: String) throws -> LogCondition? {
-        func text(_ field: LogField) -> LogCondition { LogCondition(field, .equals, [.text(value)]) }
+        func text(_ field: LogField) throws -> LogCondition {
+            if let problem = textProblem(value) { throw ManagementError.badInput(name, problem) }
+            return LogCondition(field, .equals, [.text(value)])
+        }
         func read(_ field: LogField, _ comparison: LogComparison) throws -> LogCondition {
             LogCondition(field, comparison, [try self.value(value, field: field, comparison: comparison, parameter: name)])
         }
         switch name {
-        case "provider": return text(.provider)
-        case "model": return text(.model)
-        case "model_type": return text(.modelType)
-        case "request_content_type": return text(.requestContentType)
-        case "response_content_type": return text(.responseContentType)
-        case "event_id": return text(.eventID)
+        case "provider": return try text(.provider)
+        case "model": return try text(.model)
+        case "model_type": return try text(.modelType)
+        case "request_content_type": return try text(.requestContentType)
+        case "response_content_type": return try text(.responseContentType)
+        case "event_id": return try text(.eventID)
         case "success": return try read(.success, .equals)
         case "cached": return try read(.cached, .equals)
         case "feedback":

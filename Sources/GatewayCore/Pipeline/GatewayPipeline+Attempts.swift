@@ -142,7 +142,13 @@ extension GatewayPipeline {
         return .answered(GatewayResponse(status: status, headers: headers, body: .stream(relay)))
     }
 
+    /// The request a call becomes. Whatever route planned the call, its path and query are
+    /// held to ``ProviderPathRule`` here, the last stage before the wire (the routes refuse
+    /// such input earlier, each with its own error; the encoder refuses forbidden bytes).
     private func makeUpstreamRequest(_ call: Upstream) throws -> UpstreamRequest {
+        if let problem = ProviderPathRule.problem(inPath: call.path) ?? call.query.flatMap(ProviderPathRule.problem(inQuery:)) {
+            throw GatewayError.badPath("the request cannot be sent to '\(call.provider.slug.rawValue)': \(problem)")
+        }
         var url = try call.provider.routing.upstreamURL(base: call.provider.baseURL, path: call.path)
         if let query = call.query, !query.isEmpty { url += "?" + query }
         let sendsBody = call.body.readableBytes > 0 || call.method == .post || call.method == .put || call.method == .patch

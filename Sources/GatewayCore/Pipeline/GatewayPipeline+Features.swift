@@ -30,11 +30,12 @@ extension GatewayPipeline {
         return .rateLimited(gateway, retryAfterSeconds: seconds)
     }
 
-    /// On an authenticated gateway, a request that brings no credential for its provider
-    /// gets the gateway's stored key (alias `default`, or `cf-aig-byok-alias`).
+    /// On an authenticated gateway, a request that brings no credential of its own (in any
+    /// header or query parameter of ``ClientCredentials``) gets the gateway's stored key for
+    /// its provider (alias `default`, or `cf-aig-byok-alias`).
     func withStoredKey(_ call: Upstream, gateway: GatewaySettings, alias: String?) throws -> Upstream {
         guard gateway.authentication, let header = call.provider.credentialHeader, let name = HTTPField.Name(header),
-            !Self.carriesCredential(call.headers[name]),
+            !ClientCredentials.present(headers: call.headers, query: call.query),
             let secret = try features.providerKeys.secret(
                 gatewayID: gateway.id, provider: call.provider.slug.rawValue, alias: alias)
         else { return call }
@@ -42,13 +43,6 @@ extension GatewayPipeline {
         let bearer = header == "authorization" && !secret.lowercased().hasPrefix("bearer ")
         call.headers[name] = bearer ? "Bearer \(secret)" : secret
         return call
-    }
-
-    /// Whether a credential header's value holds a credential: an empty one, or a bare
-    /// `Bearer` (what SDKs send when told to leave the key out), does not.
-    static func carriesCredential(_ value: String?) -> Bool {
-        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return false }
-        return value.lowercased() != "bearer"
     }
 
     /// What the cache stage decided.
@@ -70,10 +64,10 @@ extension GatewayPipeline {
         guard directives.skipCache != true, let ttl = directives.cacheTTL ?? gateway.cacheTTL, ttl > 0 else {
             return .notApplied
         }
-        let credentialHeader = call.provider.credentialHeader.flatMap { HTTPField.Name($0) } ?? .authorization
         let key = CacheKey(
             gatewayID: gateway.id, method: call.method.rawValue, provider: call.provider.slug.rawValue, path: call.path,
-            query: call.query, credential: call.headers[credentialHeader], body: call.body, customKey: directives.cacheKey)
+            query: call.query, credentials: ClientCredentials.fingerprint(headers: call.headers, query: call.query),
+            body: call.body, customKey: directives.cacheKey)
         let started = ContinuousClock.now
         switch features.cache.lookup(key, ttlSeconds: ttl) {
         case .hit(let entry):

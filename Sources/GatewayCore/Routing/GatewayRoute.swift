@@ -6,7 +6,8 @@ public struct GatewayRoute: Sendable, Equatable {
     /// Everything after the provider slug, without the leading slash, still percent-encoded.
     public var providerPath: String
 
-    /// Splits a request path. Throws 2012 when a part is missing, 2001 for another account.
+    /// Splits a request path. Throws 2012 when a part is missing or the provider path breaks
+    /// ``ProviderPathRule``, 2001 for another account.
     public init(path: String, servedAccount: String) throws {
         guard path.utf8.starts(with: "/v1/".utf8) else {
             throw GatewayError.badPath("gateway URLs start with /v1/{account}/{gateway}/{provider}/; got '\(path)'")
@@ -28,15 +29,8 @@ public struct GatewayRoute: Sendable, Equatable {
         gatewayID = String(gateway)
         self.provider = String(provider)
         providerPath = afterProvider.map(String.init) ?? ""
-        var remaining = afterProvider
-        while let current = remaining {
-            let (segment, next) = Self.cut(current)
-            if segment == ".." || segment == "."
-                || (segment.utf8.contains(UInt8(ascii: "%")) && segment.lowercased().containsBytes("%2e%2e"))
-            {
-                throw GatewayError.badPath("the provider path may not contain '.' or '..' segments; got '\(providerPath)'")
-            }
-            remaining = next
+        if let problem = ProviderPathRule.problem(inPath: providerPath) {
+            throw GatewayError.badPath("\(problem); got '\(providerPath.printableInError)'")
         }
     }
 

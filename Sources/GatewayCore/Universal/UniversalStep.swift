@@ -35,8 +35,11 @@ public struct UniversalStep: Sendable {
     /// Reads the steps of a Universal request body: one step object or an array of them.
     /// Everything is checked before any upstream call; a problem is a 400 naming the step and field.
     public static func parse(_ body: ByteBuffer, providers: ProviderTable) throws -> [UniversalStep] {
-        guard let json = try? JSONValue(json: Data(body.readableBytesView)) else {
-            throw GatewayError.badUniversalRequest("the body is not JSON; send a step object or an array of steps")
+        let json: JSONValue
+        do {
+            json = try JSONValue(json: body.readableBytesView)
+        } catch {
+            throw GatewayError.badUniversalRequest("the body is not JSON (\(error)); send a step object or an array of steps")
         }
         let items: [JSONValue]
         switch json {
@@ -68,7 +71,9 @@ public struct UniversalStep: Sendable {
         guard let endpoint = members["endpoint"]?.stringValue, !endpoint.isEmpty else {
             throw problem("endpoint", "is required: the provider path, such as chat/completions")
         }
-        if let reason = smuggling(endpoint) { throw problem("endpoint", "'\(endpoint)' \(reason)") }
+        if let reason = smuggling(endpoint) {
+            throw problem("endpoint", "'\(endpoint.printableInError)' \(reason)")
+        }
         var headers: [(String, String)] = []
         if let given = members["headers"] {
             guard let object = given.objectValue else { throw problem("headers", "must be an object of strings") }
@@ -128,16 +133,16 @@ public struct UniversalStep: Sendable {
         return Int(number)
     }
 
-    /// Why an endpoint could reach something other than a path under its provider, or nil.
+    /// Why an endpoint could reach something other than a path under its provider, or nil:
+    /// ``ProviderPathRule`` on its path and query, plus what only a written-out endpoint can
+    /// hold (an absolute URL, a leading or doubled slash, `@` inside a segment).
     static func smuggling(_ endpoint: String) -> String? {
-        let lowered = endpoint.lowercased()
-        if lowered.contains("://") { return "is an absolute URL; give a path under the provider" }
+        if endpoint.lowercased().contains("://") { return "is an absolute URL; give a path under the provider" }
         if endpoint.hasPrefix("/") || endpoint.contains("//") { return "may not start with '/' or contain '//'" }
-        if endpoint.contains("\\") || endpoint.contains("#") { return "may not contain '\\' or '#'" }
-        for segment in endpoint.split(separator: "?", maxSplits: 1)[0].split(separator: "/") {
-            if segment == "." || segment == ".." || segment.lowercased().contains("%2e") || segment.lowercased().contains("%2f") {
-                return "may not contain '.', '..' or encoded dots and slashes"
-            }
+        let parts = endpoint.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        if let problem = ProviderPathRule.problem(inPath: parts[0]) { return "is refused: \(problem)" }
+        if parts.count == 2, let problem = ProviderPathRule.problem(inQuery: parts[1]) { return "is refused: \(problem)" }
+        for segment in parts[0].split(separator: "/") {
             // `@` only as a model id's first character (`@cf/meta/...`), never as userinfo.
             if segment.dropFirst().contains("@") { return "may not contain '@' inside a path segment" }
         }

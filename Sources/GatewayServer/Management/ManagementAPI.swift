@@ -3,6 +3,7 @@ import Foundation
 import GatewayCore
 import GatewayStore
 import Hummingbird
+import Logging
 import NIOCore
 
 /// The management REST API (SPEC section 6) under
@@ -23,6 +24,7 @@ struct ManagementAPI: Sendable {
     let credentials: CredentialEndpoints
 
     static let root = "/client/v4/accounts/:account/ai-gateway"
+    static let logger = Logger(label: "aigw.management")
 
     func register(on router: Router<GatewayRequestContext>) {
         let api = router.group(RouterPath(Self.root)).add(middleware: AdminAccess(adminToken: configuration.adminToken))
@@ -77,12 +79,19 @@ struct ManagementAPI: Sendable {
         } catch let error as GatewayError {
             return V4Response.failure(ManagementError(code: error.code, httpStatus: error.httpStatus, message: error.message))
         } catch {
-            return V4Response.failure(.internal("the request failed inside the gateway: \(error)"))
+            // The cause (a database's own error text, say) goes to the process log only,
+            // under an id the client is given to quote.
+            let incident = ULID().description
+            logger.error("management request failed", metadata: ["incident": "\(incident)", "error": "\(error)"])
+            return V4Response.failure(.internal("the request failed inside the gateway (incident \(incident); the gateway's log names its cause)"))
         }
     }
 
     /// The request body, at most 1 MiB.
     static func body(_ request: Request) async throws -> Data {
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > 1 << 20 {
+            throw ManagementError(code: 1001, httpStatus: 413, message: "body: larger than 1 MiB")
+        }
         do {
             return Data(buffer: try await request.body.collect(upTo: 1 << 20))
         } catch is NIOTooManyBytesError {

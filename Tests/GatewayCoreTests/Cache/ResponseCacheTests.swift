@@ -9,7 +9,7 @@ struct ResponseCacheTests {
     func key(_ body: String, gateway: String = "g", customKey: String? = nil, credential: String? = "k") -> CacheKey {
         CacheKey(
             gatewayID: gateway, method: "POST", provider: "openai", path: "chat/completions", query: nil,
-            credential: credential, body: ByteBuffer(string: body), customKey: customKey)
+            credentials: Array((credential ?? "").utf8), body: ByteBuffer(string: body), customKey: customKey)
     }
 
     /// Leads a request for `key` and records `chunks` as its 2xx answer.
@@ -27,8 +27,8 @@ struct ResponseCacheTests {
     func keys() {
         #expect(key("a") == key("a"))
         #expect(key("a") != key("b") && key("a") != key("a", gateway: "h") && key("a") != key("a", credential: "other"))
-        let split1 = CacheKey(gatewayID: "g", method: "POST", provider: "ab", path: "c", query: nil, credential: nil, body: ByteBuffer(), customKey: nil)
-        let split2 = CacheKey(gatewayID: "g", method: "POST", provider: "a", path: "bc", query: nil, credential: nil, body: ByteBuffer(), customKey: nil)
+        let split1 = CacheKey(gatewayID: "g", method: "POST", provider: "ab", path: "c", query: nil, credentials: [], body: ByteBuffer(), customKey: nil)
+        let split2 = CacheKey(gatewayID: "g", method: "POST", provider: "a", path: "bc", query: nil, credentials: [], body: ByteBuffer(), customKey: nil)
         #expect(split1 != split2)
         #expect(key("a", customKey: "x") == key("b", customKey: "x") && key("a", customKey: "x") != key("a"))
     }
