@@ -57,4 +57,62 @@ struct UpstreamRequestEncoderTests {
         #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
         _ = try channel.finish()
     }
+
+    @Test(
+        "a head with a byte HTTP forbids is refused whole: its write, the body's and the end's fail and nothing goes out",
+        arguments: [
+            ("/v1/chat HTTP/1.1\r\nHost: x\r\n\r\nGET /other", "the request target"),
+            ("/v1/a b", "the request target"),
+            ("/v1/\u{0}", "the request target"),
+            ("/v1/ｃｈａｔ", "the request target"),
+            ("", "the request target"),
+        ])
+    func forbiddenTarget(target: String, place: String) throws {
+        let channel = try channel()
+        let request = HTTPRequestHead(version: .http1_1, method: .POST, uri: target, headers: ["host": "example.com"])
+        try expectRefused(request, place: place, on: channel)
+    }
+
+    @Test("CR, LF or NUL in a header value, or a header name that is no token, is refused")
+    func forbiddenHeaders() throws {
+        for (name, value, place) in [
+            ("x-api-key", "k\r\nx-injected: 1", "the value of header 'x-api-key'"),
+            ("x-api-key", "k\nx", "the value of header 'x-api-key'"),
+            ("x-api-key", "k\u{0}", "the value of header 'x-api-key'"),
+            ("bad name", "v", "a header name"),
+            ("bad:name", "v", "a header name"),
+        ] {
+            let channel = try channel()
+            var request = head(.POST, headers: ["host": "example.com"])
+            request.headers.add(name: name, value: value)
+            try expectRefused(request, place: place, on: channel)
+        }
+        // A tab and bytes over 0x7F (obs-text) are allowed in values.
+        let channel = try channel()
+        channel.write(HTTPClientRequestPart.head(head(.GET, headers: ["host": "example.com", "x-a": "a\tb é"])), promise: nil)
+        try channel.writeAndFlush(HTTPClientRequestPart.end(nil)).wait()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) != nil)
+        _ = try channel.finish()
+    }
+
+    @Test("a method that is no token is refused")
+    func forbiddenMethod() throws {
+        let request = HTTPRequestHead(version: .http1_1, method: .RAW(value: "GET /x HTTP/1.1\r\n"), uri: "/", headers: [:])
+        try expectRefused(request, place: "the method", on: try channel())
+    }
+
+    func expectRefused(_ request: HTTPRequestHead, place: String, on channel: EmbeddedChannel) throws {
+        let refusal = UpstreamRequestEncoder.ForbiddenBytes(place: place)
+        #expect(throws: refusal) { try channel.writeAndFlush(HTTPClientRequestPart.head(request)).wait() }
+        #expect(throws: refusal) {
+            try channel.writeAndFlush(HTTPClientRequestPart.body(.byteBuffer(ByteBuffer(string: "{}")))).wait()
+        }
+        #expect(throws: refusal) { try channel.writeAndFlush(HTTPClientRequestPart.end(nil)).wait() }
+        #expect(try channel.readOutbound(as: ByteBuffer.self) == nil)
+        // The next request on the encoder is written as usual.
+        channel.write(HTTPClientRequestPart.head(head(.GET, headers: ["host": "example.com"])), promise: nil)
+        try channel.writeAndFlush(HTTPClientRequestPart.end(nil)).wait()
+        #expect(try channel.readOutbound(as: ByteBuffer.self) != nil)
+        _ = try channel.finish()
+    }
 }
