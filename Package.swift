@@ -134,6 +134,7 @@ let package = Package(
                 "GatewayStore",
                 "MockUpstream",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ]
         ),
     ],
