@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
+        // Property-based tests of every parser of untrusted bytes (Tests/*/Fuzz).
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
     ],
     targets: [
         // The client library (the binding) and the wire types the server shares with it.
@@ -107,13 +109,16 @@ let package = Package(
         ),
         // The seed's steps walked through with the binding against a running gateway.
         .executableTarget(name: "SeedExample", dependencies: ["AIGateway"]),
-        .testTarget(name: "AIGatewayTests", dependencies: ["AIGateway"]),
+        .testTarget(
+            name: "AIGatewayTests",
+            dependencies: ["AIGateway", .product(name: "PropertyBased", package: "swift-property-based")]),
         .testTarget(
             name: "GatewayCoreTests",
             dependencies: [
                 "GatewayCore",
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 
 /// An error made by the gateway itself (not passed on from an upstream), sent to the
 /// client in Cloudflare's `AiGatewayError` body (SPEC section 8).
@@ -120,6 +121,17 @@ extension GatewayError {
         code: 2005, httpStatus: 499, message: "the client went away before the provider answered")
 
     /// 2000, HTTP 500: something inside the gateway failed.
+    /// A 2000 (HTTP 500) for an error the gateway did not expect (a database's, say), whose
+    /// text is not for the client: it goes to the process log under an incident id, and the
+    /// client is given only the id to quote.
+    public static func concealing(_ error: any Error) -> GatewayError {
+        let incident = ULID().description
+        incidentLogger.error("request failed inside the gateway", metadata: ["incident": "\(incident)", "error": "\(error)"])
+        return .internal("the request failed inside the gateway (incident \(incident); the gateway's log names its cause)")
+    }
+
+    private static let incidentLogger = Logger(label: "aigw")
+
     public static func `internal`(_ message: String) -> GatewayError {
         GatewayError(code: 2000, httpStatus: 500, message: message)
     }

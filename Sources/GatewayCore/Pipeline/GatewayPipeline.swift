@@ -192,7 +192,7 @@ public struct GatewayPipeline: Sendable {
                 let call = try withStoredKey(planned, gateway: gateway, alias: step.directives.byokAlias ?? directives.byokAlias)
                 (attempt, lastLog) = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
             } catch {
-                attempt = .failed(error as? GatewayError ?? .internal("\(error)"))
+                attempt = .failed(error as? GatewayError ?? .concealing(error))
             }
             switch attempt {
             case .answered(var response):
@@ -233,7 +233,7 @@ public struct GatewayPipeline: Sendable {
         _ error: any Error, log: PendingLog?, started: ContinuousClock.Instant, provider: String?,
         eventID: String? = nil
     ) -> GatewayResponse {
-        let gatewayError = error as? GatewayError ?? .internal("unexpected error: \(error)")
+        let gatewayError = error as? GatewayError ?? .concealing(error)
         let body = ByteBuffer(bytes: gatewayError.body)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"

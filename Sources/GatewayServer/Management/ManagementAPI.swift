@@ -3,7 +3,6 @@ import Foundation
 import GatewayCore
 import GatewayStore
 import Hummingbird
-import Logging
 import NIOCore
 
 /// The management REST API (SPEC section 6) under
@@ -24,7 +23,6 @@ struct ManagementAPI: Sendable {
     let credentials: CredentialEndpoints
 
     static let root = "/client/v4/accounts/:account/ai-gateway"
-    static let logger = Logger(label: "aigw.management")
 
     func register(on router: Router<GatewayRequestContext>) {
         let api = router.group(RouterPath(Self.root)).add(middleware: AdminAccess(adminToken: configuration.adminToken))
@@ -79,11 +77,9 @@ struct ManagementAPI: Sendable {
         } catch let error as GatewayError {
             return V4Response.failure(ManagementError(code: error.code, httpStatus: error.httpStatus, message: error.message))
         } catch {
-            // The cause (a database's own error text, say) goes to the process log only,
-            // under an id the client is given to quote.
-            let incident = ULID().description
-            logger.error("management request failed", metadata: ["incident": "\(incident)", "error": "\(error)"])
-            return V4Response.failure(.internal("the request failed inside the gateway (incident \(incident); the gateway's log names its cause)"))
+            // The cause (a database's own error text, say) goes to the process log only.
+            let concealed = GatewayError.concealing(error)
+            return V4Response.failure(ManagementError(code: 1000, httpStatus: 500, message: concealed.message))
         }
     }
 
