@@ -1,4 +1,6 @@
+import AIGateway
 import GatewayCore
+import HTTPTypes
 import Hummingbird
 import NIOCore
 
@@ -11,6 +13,8 @@ import NIOCore
 struct ProviderRoute: Sendable {
     let pipeline: GatewayPipeline
     let connections = ClientConnections()
+
+    static let logIDHeader = HTTPField.Name(GatewayHeader.logID)!
 
     /// The methods a provider call may use.
     static let methods: Set<HTTPRequest.Method> = [.get, .post, .put, .patch, .delete, .head, .options]
@@ -42,18 +46,24 @@ struct ProviderRoute: Sendable {
         let pipeline = self.pipeline
         let answer = await closure.cancellingOnClose { await pipeline.handle(gatewayRequest) }
         let status = HTTPResponse.Status(code: answer.status)
+        // With durable logs, an answer is complete only once its log is written: a whole
+        // answer is sent after, a relayed one ends (its last chunk, chunked framing) after.
+        let durable = pipeline.configuration.logQueue.durable && answer.headers[Self.logIDHeader] != nil
         switch answer.body {
         case .buffer(let buffer):
+            if durable { await pipeline.waitForDurableLogs() }
             return Response(status: status, headers: answer.headers, body: ResponseBody(byteBuffer: buffer))
         case .stream(let relay):
             // An answer that is all here goes out whole: head and body in one write.
             if let whole = relay.wholeAnswer() {
+                if durable { await pipeline.waitForDurableLogs() }
                 return Response(status: status, headers: answer.headers, body: ResponseBody(byteBuffer: whole))
             }
             return Response(
                 status: status, headers: answer.headers,
-                body: ResponseBody(contentLength: relay.contentLength) { writer in
+                body: ResponseBody(contentLength: durable ? nil : relay.contentLength) { writer in
                     try await relay.relay { chunk in try await writer.write(chunk) }
+                    if durable { await pipeline.waitForDurableLogs() }
                     try await writer.finish(nil)
                 })
         }

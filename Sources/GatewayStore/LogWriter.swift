@@ -10,7 +10,9 @@ import Synchronization
 ///   counted** (`aigw_logs_dropped_total`, and a warning in the process log): the request
 ///   path never waits on the database.
 /// - Batches: up to `batchSize` records; a partial batch waits at most `flushInterval`
-///   for company, so a quiet gateway writes promptly and a busy one writes in bulk.
+///   for company, so a quiet gateway writes promptly and a busy one writes in bulk. When
+///   logs are durable (answers wait for their log, ``waitUntilWritten()``) it waits for no
+///   company: what arrives while one batch is written goes in the next (group commit).
 /// - Backlog: a writer that fell behind takes the whole queue at once and writes it batch
 ///   after batch, reading the next batch's usage while the store inserts one.
 /// - Failures: a batch the store cannot write stays queued and is retried with backoff, so a
@@ -125,6 +127,12 @@ public final class LogWriter: LogSink, Service {
         }
     }
 
+    /// The durable mode's barrier: waits until every record accepted before the call is
+    /// written. A store that cannot be written for 5 s lets the answer go on, its log queued.
+    public func waitUntilWritten() async {
+        await flush()
+    }
+
     /// Writes batches until graceful shutdown, then drains the queue and returns.
     public func run() async throws {
         await withGracefulShutdownHandler {
@@ -151,7 +159,7 @@ public final class LogWriter: LogSink, Service {
                 guard await bell.next() != nil else { return }
                 continue
             }
-            if records.count < settings.batchSize, !shuttingDown {
+            if records.count < settings.batchSize, !shuttingDown, !settings.durable {
                 // Give a partial batch company, but never make shutdown wait for it.
                 try? await cancelWhenGracefulShutdown {
                     try await Task.sleep(for: .milliseconds(self.settings.flushIntervalMs))

@@ -211,6 +211,10 @@ public struct LogQueueSettings: Sendable, Equatable, Codable {
     public var batchSize = 1000
     /// How long a partial batch may wait before it is written.
     public var flushIntervalMs = 50
+    /// Whether an answer completes only once its log is written (README, "What a crash can
+    /// lose"): no answered request is then missing from the log after a crash. The writer
+    /// then writes as soon as it is free (group commit) instead of waiting for company.
+    public var durable = false
 
     public init() {}
 
@@ -218,14 +222,16 @@ public struct LogQueueSettings: Sendable, Equatable, Codable {
         case capacity
         case batchSize = "batch_size"
         case flushIntervalMs = "flush_interval_ms"
+        case durable
     }
 
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        try ConfigurationKeys.rejectUnknown(in: decoder, known: ["capacity", "batch_size", "flush_interval_ms"])
+        try ConfigurationKeys.rejectUnknown(in: decoder, known: ["capacity", "batch_size", "flush_interval_ms", "durable"])
         capacity = try container.decodeIfPresent(Int.self, forKey: .capacity) ?? capacity
         batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
         flushIntervalMs = try container.decodeIfPresent(Int.self, forKey: .flushIntervalMs) ?? flushIntervalMs
+        durable = try container.decodeIfPresent(Bool.self, forKey: .durable) ?? durable
     }
 }
 

@@ -214,6 +214,12 @@ public struct GatewayPipeline: Sendable {
         return last ?? errorResponse(GatewayError.internal("no step ran"), log: nil, started: started, provider: nil)
     }
 
+    /// When logs are durable (``LogQueueSettings/durable``): waits until the logs of answers
+    /// made so far are written. The server calls it before an answer completes.
+    public func waitForDurableLogs() async {
+        if configuration.logQueue.durable { await logs.waitUntilWritten() }
+    }
+
     /// The request body, collected up to the configured cap.
     func collectBody(_ request: GatewayRequest) async throws -> ByteBuffer {
         switch await request.collectBody(configuration.maxRequestBodyBytes) {
