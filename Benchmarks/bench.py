@@ -12,8 +12,11 @@ It measures requests per second at concurrency 32 and 256 (wrk), latency p50/p99
 concurrency 1 and what aigw adds over direct, resident memory idle, at concurrency 256 and at
 peak, memory over a soak run, logs written per second (the writer into SQLite, and what the
 load run wrote), and streaming: time to first byte and the delay between chunks with 1, 100
-and 1,000 concurrent streams. It writes Benchmarks/results/latest.json and latest.md. Nothing
-here asserts: the goals are reported as met or not.
+and 1,000 concurrent streams, and what a crash loses: with logs queued (the default) and
+durable (`log_queue.durable`), the throughput, and how many answers received whole have no log
+after a SIGKILL under load (`--only-crash` runs just that). It writes
+Benchmarks/results/latest.json and latest.md. Nothing here asserts: the goals are reported as
+met or not.
 """
 
 import argparse
@@ -23,12 +26,15 @@ import json
 import os
 import re
 import shutil
+import http.client
 import signal
 import socket
+import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -205,6 +211,63 @@ async def streams(port: int, path: str, count: int) -> dict:
             "gap_p50_ms": percentile(gaps, 0.5), "gap_p99_ms": percentile(gaps, 0.99), "gap_max_ms": percentile(gaps, 1.0)}
 
 
+# MARK: - What a crash loses
+
+
+def hammer(port: int, path: str, answered: list, stop: threading.Event, lock: threading.Lock) -> None:
+    """Keep-alive requests until told to stop or the gateway dies; records the log ids of whole answers."""
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        while not stop.is_set():
+            connection.request("POST", path, body=CHAT, headers={"content-type": "application/json"})
+            response = connection.getresponse()
+            response.read()  # raises if the answer breaks off: only whole answers count
+            if response.status == 200:
+                with lock:
+                    answered.append(response.getheader("cf-aig-log-id"))
+    except (OSError, http.client.HTTPException):
+        pass  # the gateway was killed
+
+
+def crash(aigw: str, env: dict, workdir: Path, durable: bool, duration: int, rounds: int) -> dict:
+    """A gateway with `log_queue.durable` on or off: its throughput (wrk, c=32 and c=256), then
+    SIGKILL under load from 32 connections, `rounds` times: how many answers received whole
+    have no log in the database afterwards."""
+    mode = "durable" if durable else "default"
+    config = workdir / f"crash-{mode}.json"
+    config.write_text(json.dumps({"log_queue": {"durable": durable}}))
+    result = {"durable": durable, "kills": []}
+    for round_index in range(rounds):
+        port = free_port()
+        database = workdir / f"crash-{mode}-{round_index}.sqlite"
+        gateway = Process([aigw, "serve", "--port", str(port), "--database", f"sqlite:{database}", "--config", str(config)],
+                          env=env, cwd=workdir, port=port)
+        path = "/v1/local/crash/openai/chat/completions"
+        if round_index == 0:
+            url = f"http://127.0.0.1:{port}{path}"
+            print(f"== logs {mode}: wrk c=32 and c=256", flush=True)
+            result["requests_per_second"] = {f"c{c}": wrk(url, c, duration)["requests_per_second"] for c in (32, 256)}
+        print(f"== logs {mode}: SIGKILL under load ({round_index + 1} of {rounds})", flush=True)
+        answered, stop, lock = [], threading.Event(), threading.Lock()
+        workers = [threading.Thread(target=hammer, args=(port, path, answered, stop, lock)) for _ in range(32)]
+        for worker in workers:
+            worker.start()
+        time.sleep(2)  # load for two seconds, then the kill lands among requests in flight
+        os.kill(gateway.pid, signal.SIGKILL)
+        gateway.process.wait(timeout=30)
+        stop.set()
+        for worker in workers:
+            worker.join(timeout=30)
+        with sqlite3.connect(database) as connection:
+            stored = {row[0] for row in connection.execute("SELECT id FROM logs WHERE gateway_id = 'crash'")}
+        missing = sum(1 for log_id in answered if log_id not in stored)
+        result["kills"].append({"answered": len(answered), "missing": missing})
+    answered = sum(kill["answered"] for kill in result["kills"])
+    missing = sum(kill["missing"] for kill in result["kills"])
+    result |= {"answered": answered, "missing": missing, "missing_percent": round(100 * missing / max(answered, 1), 3)}
+    return result
+
+
 # MARK: - The run
 
 
@@ -223,6 +286,9 @@ def main():
     parser.add_argument("--logs", type=int, default=200000, help="logs for the writer's throughput run")
     parser.add_argument("--rounds", type=int, default=3,
                         help="rounds of the throughput and latency runs, targets taken in turn; medians are reported")
+    parser.add_argument("--crash-rounds", type=int, default=3, help="SIGKILLs under load per log mode (default and durable)")
+    parser.add_argument("--only-crash", action="store_true",
+                        help="only what a crash loses, with logs queued and durable (prints it; writes no results file)")
     parser.add_argument("--quick", action="store_true", help="short runs, for trying the benchmark out")
     args = parser.parse_args()
     if args.quick:
@@ -245,6 +311,11 @@ def main():
         for line in exports.splitlines():
             name, value = line.removeprefix("export ").split("=", 1)
             env[name] = value.strip("'")
+        if args.only_crash:
+            crashes = {mode: crash(aigw, env, workdir, mode == "durable", args.duration, args.crash_rounds)
+                       for mode in ("default", "durable")}
+            print(json.dumps(crashes, indent=2))
+            return
         gateway_port = free_port()
         gateway = Process([aigw, "serve", "--port", str(gateway_port), "--database", f"sqlite:{workdir}/bench.sqlite"],
                           env=env, cwd=workdir, port=gateway_port)
@@ -327,6 +398,8 @@ def main():
         results["soak"] = {"seconds": args.soak, "samples_mb": samples, "min_mb": min(settled), "max_mb": max(settled),
                            "growth_after_warmup_mb": round(settled[-1] - settled[0], 1)}
         results["memory_peak_mb"] = round(memory_kb(gateway.pid)["VmHWM"] / 1024, 1)
+        results["crash"] = {mode: crash(aigw, env, workdir, mode == "durable", args.duration, args.crash_rounds)
+                            for mode in ("default", "durable")}
     finally:
         for process in reversed(started_processes):
             process.stop()
@@ -405,6 +478,13 @@ def report(r: dict) -> str:
             s = r["streams"][name][count]
             lines.append(f"| {count} | {name} | {s['completed']} | {s['stalls']} | {s['ttfb_p50_ms']} ms | {s['ttfb_p99_ms']} ms | "
                          f"{s['gap_p50_ms']} ms | {s['gap_p99_ms']} ms | {s['gap_max_ms']} ms |")
+    if "crash" in r:
+        lines += ["", "| logs (SIGKILL under load, 32 connections) | req/s c=32 | req/s c=256 | answered | no log after the kill |",
+                  "|---|---|---|---|---|"]
+        for mode, c in r["crash"].items():
+            rps = c["requests_per_second"]
+            lines.append(f"| {mode} | {rps['c32']:,.0f} | {rps['c256']:,.0f} | {c['answered']:,} | "
+                         f"{c['missing']} ({c['missing_percent']}%) |")
     lines += ["", "| goal | met |", "|---|---|"] + [f"| {k} | {'yes' if v else 'NO'} |" for k, v in r["goals"].items()]
     return "\n".join(lines) + "\n"
 
