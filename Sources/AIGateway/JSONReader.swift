@@ -229,20 +229,11 @@ public struct JSONReader {
     private mutating func hex4() throws(Failure) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let byte = peek, let digit = Self.hexDigit(byte) else { throw failure("a \\u escape needs four hex digits") }
+            guard let byte = peek, let digit = byte.hexDigitValue else { throw failure("a \\u escape needs four hex digits") }
             value = value << 4 | UInt32(digit)
             index += 1
         }
         return value
-    }
-
-    private static func hexDigit(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     private var peek: UInt8? { index < bytes.count ? bytes[index] : nil }

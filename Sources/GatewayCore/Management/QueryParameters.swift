@@ -1,3 +1,4 @@
+import AIGateway
 /// The parameters of a URL query string, decoded (`%XX` and `+`), in their order, repeats kept.
 public struct QueryParameters: Sendable, Equatable {
     /// Name and value pairs, in the order they appear.
@@ -39,8 +40,8 @@ public struct QueryParameters: Sendable, Equatable {
             case UInt8(ascii: "+"):
                 bytes.append(UInt8(ascii: " "))
             case UInt8(ascii: "%"):
-                if iterator.count >= 2, let high = hexValue(iterator[iterator.startIndex]),
-                    let low = hexValue(iterator[iterator.startIndex + 1])
+                if iterator.count >= 2, let high = iterator[iterator.startIndex].hexDigitValue,
+                    let low = iterator[iterator.startIndex + 1].hexDigitValue
                 {
                     bytes.append(high << 4 | low)
                     iterator = iterator.dropFirst(2)
@@ -54,12 +55,4 @@ public struct QueryParameters: Sendable, Equatable {
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
-    }
 }

@@ -1,3 +1,5 @@
+import AIGateway
+
 /// The one rule for what a provider path and query may hold, on every route (provider URLs,
 /// Universal steps, `/compat`, and any route to come): a path that stays under its provider
 /// once an upstream has decoded it, in bytes HTTP allows in a request target.
@@ -82,21 +84,12 @@ public enum ProviderPathRule {
                 continue
             }
             guard index + 2 < bytes.endIndex,
-                let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2])
+                let high = bytes[index + 1].hexDigitValue, let low = bytes[index + 2].hexDigitValue
             else { return nil }
             result.append(high << 4 | low)
             index += 3
         }
         return result
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// RFC 3986 `pchar` and `%`: unreserved, sub-delims, `:` and `@`.
