@@ -109,6 +109,8 @@ let package = Package(
         ),
         // The seed's steps walked through with the binding against a running gateway.
         .executableTarget(name: "SeedExample", dependencies: ["AIGateway"]),
+        // What the test suites share (waiting for a condition, for one); not shipped.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
         .testTarget(
             name: "AIGatewayTests",
             dependencies: ["AIGateway", .product(name: "PropertyBased", package: "swift-property-based")]),
@@ -116,6 +118,8 @@ let package = Package(
             name: "GatewayCoreTests",
             dependencies: [
                 "GatewayCore",
+                "TestSupport",
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "PropertyBased", package: "swift-property-based"),
@@ -124,7 +128,7 @@ let package = Package(
         .testTarget(
             name: "GatewayStoreTests",
             dependencies: [
-                "GatewayStore", "GatewayCore",
+                "GatewayStore", "GatewayCore", "TestSupport",
                 .product(name: "MetricsTestKit", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
@@ -138,6 +142,7 @@ let package = Package(
                 "GatewayCore",
                 "GatewayStore",
                 "MockUpstream",
+                "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOPosix", package: "swift-nio"),
             ]

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import TestSupport
 import Testing
 
 @Suite("Errors: the AiGatewayError body, a log for each, and no upstream call for bad input")
@@ -106,9 +107,7 @@ struct ErrorTests {
         try await LiveServers.with { servers in
             _ = try? await servers.send(
                 servers.url("openai/chat/completions"), headers: ["x-mock-drop-after": "10"], body: #"{"model":"m"}"#)
-            for _ in 0..<200 where try await servers.parts.store.count(gatewayID: "test-gw") == 0 {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            _ = try await eventually { try await servers.parts.store.count(gatewayID: "test-gw") > 0 }
             #expect(try await servers.parts.store.count(gatewayID: "test-gw") == 1)
         }
     }

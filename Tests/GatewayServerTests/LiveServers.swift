@@ -11,6 +11,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
+import TestSupport
 
 /// A real gateway and a real mock upstream, each listening on a free loopback port, with
 /// every provider of the gateway pointed at the mock and logs in a fresh SQLite file.
@@ -130,11 +131,12 @@ struct LiveServers: Sendable {
     /// The log with this id, once the writer has stored it (waiting a bounded while).
     func storedLog(_ id: String?, gateway: String = "test-gw") async throws -> AIGatewayLog? {
         guard let id else { return nil }
-        for _ in 0..<400 {
-            if let log = try await parts.store.log(id: id, gatewayID: gateway) { return log }
-            try await Task.sleep(for: .milliseconds(10))
+        var log: AIGatewayLog?
+        _ = try await eventually {
+            log = try await parts.store.log(id: id, gatewayID: gateway)
+            return log != nil
         }
-        return nil
+        return log
     }
 
     /// What the mock recorded (latest requests first is not guaranteed; in arrival order).

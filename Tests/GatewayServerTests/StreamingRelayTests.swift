@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Synchronization
+import TestSupport
 import Testing
 
 @Suite("Streaming: chunks are relayed as they arrive, never buffered whole")
@@ -59,9 +60,9 @@ struct ClientDisconnectTests {
     /// Waits (a bounded while) until the mock has no answer open, then says how many were abandoned.
     func mockSettles(_ servers: LiveServers) async throws -> (open: Int, abandoned: Int) {
         var stats = try await servers.mockOpenAndAbandoned()
-        for _ in 0..<500 where stats.open != 0 {
-            try await Task.sleep(for: .milliseconds(10))
+        _ = try await eventually {
             stats = try await servers.mockOpenAndAbandoned()
+            return stats.open == 0
         }
         return stats
     }
@@ -72,9 +73,8 @@ struct ClientDisconnectTests {
             let request = servers.streamingRequest("openai/chat/completions", headers: ["x-mock-hang": "true"])
             let client = Task { try await HTTPClient.shared.execute(request, timeout: .seconds(60)) }
             // Once the provider holds the request, the client leaves.
-            for _ in 0..<500 where try await servers.mockOpenAndAbandoned().open == 0 {
-                try await Task.sleep(for: .milliseconds(10))
-            }
+            let happened = try await eventually { try await servers.mockOpenAndAbandoned().open > 0 }
+            #expect(happened)
             client.cancel()
             await #expect(throws: (any Error).self) { _ = try await client.value }
             // The mock's hanging answer ends because its caller (the gateway) went away.

@@ -5,6 +5,7 @@ import Logging
 import MetricsTestKit
 import ServiceLifecycle
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import GatewayStore
@@ -99,10 +100,9 @@ struct LogWriterTests {
         let writer = LogWriter(store: store, settings: settings, metrics: .discarding, logger: logger)
         try await running(writer) {
             for index in 0..<50 { writer.submit(sampleRecord(index: index)) }
-            // Wait (bounded) for the retries to get through before shutting down.
-            for _ in 0..<200 where try await inner.count(gatewayID: "g") < 50 {
-                try await Task.sleep(for: .milliseconds(25))
-            }
+            // The retries get through before shutting down.
+            let happened = try await eventually { try await inner.count(gatewayID: "g") == 50 }
+            #expect(happened)
         }
         #expect(store.failuresLeft == 0)
         #expect(try await inner.count(gatewayID: "g") == 50)
@@ -222,17 +222,17 @@ final class RecordingStore: LogBatchStore {
 
 /// A store whose inserts wait until it is opened.
 final class GatedStore: LogBatchStore {
-    private let state = Mutex<(isOpen: Bool, written: Int, started: Bool)>((false, 0, false))
-    var written: Int { state.withLock { $0.written } }
-    func open() { state.withLock { $0.isOpen = true } }
+    private let started = Signal()
+    private let opened = Signal()
+    private let count = Mutex(0)
+    var written: Int { count.withLock { $0 } }
+    func open() { opened.fire() }
     /// Returns once an insert has begun.
-    func firstInsertStarted() async {
-        while !state.withLock({ $0.started }) { try? await Task.sleep(for: .milliseconds(5)) }
-    }
+    func firstInsertStarted() async { await started.wait() }
     func insert(_ logs: [StoredLog]) async throws {
-        state.withLock { $0.started = true }
-        while !state.withLock({ $0.isOpen }) { try await Task.sleep(for: .milliseconds(5)) }
-        state.withLock { $0.written += logs.count }
+        started.fire()
+        await opened.wait()
+        count.withLock { $0 += logs.count }
     }
 }
 

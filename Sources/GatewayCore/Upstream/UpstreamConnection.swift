@@ -63,51 +63,35 @@ final class UpstreamConnection: Sendable {
         }
     }
 
-    /// The connection's state, kept on its event loop.
+    /// Carries out what the connection's state machine (``UpstreamConnectionStateMachine``)
+    /// decides, on the connection's event loop: it writes the request, hands the answer to
+    /// whoever waits for it, and keeps the one timer the deadlines need.
     final class Handler: ChannelDuplexHandler, RemovableChannelHandler {
         typealias InboundIn = HTTPClientResponsePart
         typealias OutboundIn = HTTPClientRequestPart
         typealias OutboundOut = HTTPClientRequestPart
 
+        private var state: UpstreamConnectionStateMachine
+        private var context: ChannelHandlerContext?
         /// Called when the connection may carry another exchange (see ``whenIdle(_:)``).
         private var onIdle: (() -> Void)?
-        /// How long an idle connection stays open.
-        let idleTimeout: TimeAmount
-
-        private var context: ChannelHandlerContext?
-        /// Counts exchanges, so that signals from an earlier answer's stream are told apart.
-        private var exchange = 0
-        /// The exchange waiting for its head, and what of the answer has arrived.
-        private var promise: EventLoopPromise<UpstreamResponse>?
-        private var head: HTTPResponseHead?
-        private var early: ByteBuffer?
-        private var requestKeepAlive = true
-        /// The body stream, once the head was handed over without the body's end.
-        private var source: UpstreamBody.Rest.Source?
-        private var bodyEnded = true
-        /// Backpressure: the stream is full, and a read was asked for meanwhile.
-        private var bodyFull = false
-        private var readPending = false
-        /// When the exchange under way times out (nil: no exchange, or its head has come).
-        private var exchangeDeadline: NIODeadline?
-        /// When the connection, idle, closes (nil: not idle).
-        private var idleDeadline: NIODeadline?
-        /// One timer serves both deadlines. It is moved only when a deadline comes before it,
-        /// and when it rings early it sets itself again: a request on a kept-alive connection
-        /// usually schedules and cancels nothing (each did both, twice, which showed in the profile).
+        /// Who waits for the answer's head: set while the state is `awaitingHead` or `headReceived`.
+        private var headWaiter: EventLoopPromise<UpstreamResponse>?
+        /// The body's stream: set while the state is `streaming`.
+        private var bodyStream: UpstreamBody.Rest.Source?
+        /// One timer serves both deadlines (the head's, the idle connection's). It is moved only
+        /// when a deadline comes before it, and when it rings early the state machine sets it
+        /// again: a request on a kept-alive connection usually schedules and cancels nothing.
         private var alarm: (due: NIODeadline, task: Scheduled<Void>)?
-        private var failure: UpstreamFailure?
-        private var writeFailure: UpstreamFailure?
-        private var closed = false
 
         init(idleTimeout: TimeAmount) {
-            self.idleTimeout = idleTimeout
+            self.state = UpstreamConnectionStateMachine(idleTimeout: idleTimeout)
         }
 
         /// Sets what is called each time the connection may carry another exchange. On a
         /// connection already closed it is not kept: nothing would ever let it go.
         func whenIdle(_ action: @escaping () -> Void) {
-            if !closed { onIdle = action }
+            if !state.isClosed { onIdle = action }
         }
 
         func handlerAdded(context: ChannelHandlerContext) {
@@ -118,27 +102,10 @@ final class UpstreamConnection: Sendable {
             self.context = nil
         }
 
-        // MARK: The exchange
+        // MARK: Events
 
+        /// Sends `request`; `promise` gets the answer's head, which must come by `deadline`.
         func start(_ request: UpstreamRequest, deadline: NIODeadline, promise: EventLoopPromise<UpstreamResponse>) {
-            guard let context, !closed, self.promise == nil, bodyEnded else {
-                // Closed before the request could go (a failed TLS handshake, say): say why.
-                promise.fail(failure ?? UpstreamFailure.unreachable("the provider closed the connection"))
-                return
-            }
-            idleDeadline = nil
-            self.promise = promise
-            exchange += 1
-            head = nil
-            early = nil
-            source = nil
-            bodyEnded = false
-            failure = nil
-            writeFailure = nil
-            exchangeDeadline = deadline
-            setAlarm(deadline, context: context)
-            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
-
             var head = HTTPRequestHead(version: .http1_1, method: request.method, uri: request.url.target)
             head.headers.reserveCapacity(request.headers.count + 2)
             head.headers.add(name: "host", value: request.url.hostHeader)
@@ -146,106 +113,138 @@ final class UpstreamConnection: Sendable {
             if let body = request.body {
                 head.headers.add(name: "content-length", value: String(body.readableBytes))
             }
-            requestKeepAlive = head.isKeepAlive
-            context.write(wrapOutboundOut(.head(head)), promise: nil)
-            if let body = request.body, body.readableBytes > 0 {
-                context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            guard let context else {
+                promise.fail(UpstreamFailure.unreachable("the provider closed the connection"))
+                return
             }
-            let written = context.eventLoop.makePromise(of: Void.self)
-            written.futureResult.whenFailure { error in
-                // The reason a failed write gives is often only "closed"; a TLS or socket error
-                // caught meanwhile says more, so it is kept in preference.
-                let handler = bound.value
-                if handler.writeFailure == nil { handler.writeFailure = .unreachable(UpstreamFailure.describe(error)) }
-                handler.context?.close(promise: nil)
+            switch state.start(keepAlive: head.isKeepAlive, deadline: deadline) {
+            case .refuse(let reason):
+                promise.fail(reason)
+            case .send:
+                headWaiter = promise
+                setAlarm(deadline, context: context)
+                send(head, body: request.body, context: context)
             }
-            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
         }
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {
             switch unwrapInboundIn(data) {
-            case .head(let received):
-                guard promise != nil, head == nil else {
-                    // An answer nobody asked for: the connection cannot be trusted.
-                    context.close(promise: nil)
-                    return
-                }
-                exchangeDeadline = nil
-                head = received
-            case .body(let bytes):
-                if let source {
-                    if source.yield(bytes) == .stopProducing { bodyFull = true }
-                } else if head != nil {
-                    if early == nil {
-                        early = bytes
-                    } else {
-                        var bytes = bytes
-                        early!.writeBuffer(&bytes)
-                    }
-                }
-            case .end:
-                guard head != nil, !bodyEnded else { return }
-                bodyEnded = true
-                let keepAlive = requestKeepAlive && (head?.isKeepAlive ?? false)
-                let response = promise.map { ($0, self.response(body: UpstreamBody(whole: early ?? ByteBuffer()))) }
-                promise = nil
-                early = nil
-                head = nil
-                // Nothing is buffered for a reader any more: read again (an idle connection
-                // must see the provider close it).
-                bodyFull = false
-                if readPending {
-                    readPending = false
-                    context.read()
-                }
-                // Back to the pool before the answer is handed over, so that a request the
-                // answer's reader sends next finds this connection free.
-                let stream = source
-                source = nil
-                if keepAlive {
-                    becomeIdle(context: context)
-                } else {
-                    context.close(promise: nil)
-                }
-                if let (promise, response) = response {
-                    // The whole answer came in this read: hand it over at once, no stream.
-                    promise.succeed(response)
-                } else {
-                    stream?.finish()
-                }
+            case .head(let head): run(state.headReceived(head), context: context)
+            case .body(let bytes): run(state.bodyReceived(bytes), context: context)
+            case .end: run(state.endReceived(now: context.eventLoop.now), context: context)
             }
         }
 
         func channelReadComplete(context: ChannelHandlerContext) {
-            // The head came, the body's end did not (yet): hand over the head with what
-            // there is, and stream the rest.
-            if let promise, let head {
-                self.promise = nil
-                let made = UpstreamBody.Rest.makeSequence(
-                    backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16), finishOnDeinit: false,
-                    delegate: BodyDemand(handler: NIOLoopBound(self, eventLoop: context.eventLoop), exchange: exchange))
-                source = made.source
-                promise.succeed(
-                    UpstreamResponse(
-                        status: Int(head.status.code), headers: head.headers,
-                        body: UpstreamBody(first: early, rest: made.sequence)))
-                early = nil
-            }
+            run(state.readComplete(), context: context)
             context.fireChannelReadComplete()
         }
 
-        private func response(body: UpstreamBody) -> UpstreamResponse {
-            UpstreamResponse(status: Int(head!.status.code), headers: head!.headers, body: body)
+        func read(context: ChannelHandlerContext) {
+            run(state.readRequested(), context: context)
         }
 
-        private func becomeIdle(context: ChannelHandlerContext) {
-            let due = NIODeadline.now() + idleTimeout
-            idleDeadline = due
-            setAlarm(due, context: context)
-            onIdle?()
+        func channelInactive(context: ChannelHandlerContext) {
+            run(state.channelInactive(), context: context)
+            alarm?.task.cancel()
+            alarm = nil
+            onIdle = nil
+            context.fireChannelInactive()
         }
 
-        // MARK: Deadlines
+        func errorCaught(context: ChannelHandlerContext, error: any Error) {
+            run(state.errorCaught(.unreachable(UpstreamFailure.describe(error))), context: context)
+        }
+
+        /// The body's reader wants more (from ``BodyDemand``).
+        func bodyWanted(exchange: Int) {
+            if let context { run(state.readerWantsMore(exchange: exchange), context: context) }
+        }
+
+        /// The body's reader stopped before its end (from ``BodyDemand``).
+        func bodyDropped(exchange: Int) {
+            if let context { run(state.readerStopped(exchange: exchange), context: context) }
+        }
+
+        private func alarmRang() {
+            alarm = nil
+            if let context { run(state.alarmRang(now: context.eventLoop.now), context: context) }
+        }
+
+        // MARK: Actions
+
+        private func run(_ action: UpstreamConnectionStateMachine.Action, context: ChannelHandlerContext) {
+            switch action {
+            case .none:
+                break
+            case .read:
+                context.read()
+            case .close:
+                context.close(promise: nil)
+            case .setAlarm(let due):
+                setAlarm(due, context: context)
+            case .deliverWholeAnswer(let head, let body, let then):
+                let waiter = headWaiter
+                headWaiter = nil
+                settle(then, context: context)
+                waiter?.succeed(UpstreamResponse(status: Int(head.status.code), headers: head.headers, body: UpstreamBody(whole: body)))
+            case .deliverHead(let head, let early, let exchange):
+                let made = UpstreamBody.Rest.makeSequence(
+                    backPressureStrategy: .init(lowWatermark: 2, highWatermark: 16), finishOnDeinit: false,
+                    delegate: BodyDemand(handler: NIOLoopBound(self, eventLoop: context.eventLoop), exchange: exchange))
+                bodyStream = made.source
+                let waiter = headWaiter
+                headWaiter = nil
+                waiter?.succeed(
+                    UpstreamResponse(status: Int(head.status.code), headers: head.headers, body: UpstreamBody(first: early, rest: made.sequence)))
+            case .forwardBody(let bytes):
+                if bodyStream?.yield(bytes) == .stopProducing { state.readerIsFull() }
+            case .finishBody(let read, let then):
+                let stream = bodyStream
+                bodyStream = nil
+                if read { context.read() }
+                settle(then, context: context)
+                stream?.finish()
+            case .fail(let waiter, let reason, let close):
+                if close { context.close(promise: nil) }
+                switch waiter {
+                case .none: break
+                case .head:
+                    headWaiter?.fail(reason)
+                    headWaiter = nil
+                case .body:
+                    bodyStream?.finish(reason)
+                    bodyStream = nil
+                }
+            }
+        }
+
+        /// Writes the request as one flush; a failed write closes the connection.
+        private func send(_ head: HTTPRequestHead, body: ByteBuffer?, context: ChannelHandlerContext) {
+            context.write(wrapOutboundOut(.head(head)), promise: nil)
+            if let body, body.readableBytes > 0 {
+                context.write(wrapOutboundOut(.body(.byteBuffer(body))), promise: nil)
+            }
+            let written = context.eventLoop.makePromise(of: Void.self)
+            let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+            written.futureResult.whenFailure { error in
+                let handler = bound.value
+                guard let context = handler.context else { return }
+                handler.run(handler.state.writeFailed(.unreachable(UpstreamFailure.describe(error))), context: context)
+            }
+            context.writeAndFlush(wrapOutboundOut(.end(nil)), promise: written)
+        }
+
+        /// Keeps the connection for the next exchange, or closes it, once an answer is complete.
+        private func settle(_ then: UpstreamConnectionStateMachine.AfterAnswer, context: ChannelHandlerContext) {
+            switch then {
+            case .keepOpen(let closesAt):
+                setAlarm(closesAt, context: context)
+                onIdle?()
+            case .close:
+                context.close(promise: nil)
+            }
+        }
 
         /// Makes sure the alarm rings no later than `due`.
         private func setAlarm(_ due: NIODeadline, context: ChannelHandlerContext) {
@@ -253,79 +252,6 @@ final class UpstreamConnection: Sendable {
             alarm?.task.cancel()
             let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
             alarm = (due, context.eventLoop.scheduleTask(deadline: due) { bound.value.alarmRang() })
-        }
-
-        /// Times out the exchange, or closes the idle connection, when its deadline has come;
-        /// otherwise sets the alarm for the next deadline.
-        private func alarmRang() {
-            alarm = nil
-            let now = NIODeadline.now()
-            if let exchangeDeadline, exchangeDeadline <= now {
-                fail(.timedOut)
-            } else if let idleDeadline, idleDeadline <= now {
-                context?.close(promise: nil)
-            } else if let context, let next = [exchangeDeadline, idleDeadline].compactMap({ $0 }).min() {
-                setAlarm(next, context: context)
-            }
-        }
-
-        /// Fails whatever is under way and closes the connection.
-        private func fail(_ reason: UpstreamFailure) {
-            if failure == nil { failure = reason }
-            context?.close(promise: nil)
-            settleClosed()
-        }
-
-        /// The connection is gone: the exchange under way fails with the first reason known.
-        private func settleClosed() {
-            closed = true
-            onIdle = nil
-            alarm?.task.cancel()
-            alarm = nil
-            exchangeDeadline = nil
-            idleDeadline = nil
-            let reason = failure ?? writeFailure ?? .unreachable("the provider closed the connection")
-            if let promise {
-                self.promise = nil
-                promise.fail(reason)
-            }
-            if let source, !bodyEnded {
-                self.source = nil
-                source.finish(reason)
-            }
-        }
-
-        func channelInactive(context: ChannelHandlerContext) {
-            settleClosed()
-            context.fireChannelInactive()
-        }
-
-        func errorCaught(context: ChannelHandlerContext, error: any Error) {
-            fail(.unreachable(UpstreamFailure.describe(error)))
-        }
-
-        // MARK: Backpressure
-
-        func read(context: ChannelHandlerContext) {
-            if bodyFull {
-                readPending = true
-            } else {
-                context.read()
-            }
-        }
-
-        func bodyWanted(exchange: Int) {
-            guard exchange == self.exchange else { return }
-            bodyFull = false
-            if readPending, let context {
-                readPending = false
-                context.read()
-            }
-        }
-
-        /// The body's reader stopped before its end: the rest cannot be read for anyone.
-        func bodyDropped(exchange: Int) {
-            if exchange == self.exchange, source != nil, !bodyEnded { fail(.cancelled) }
         }
     }
 }

@@ -233,6 +233,12 @@ final class UpstreamConnectionPool: Sendable {
         waiter?.continuation.resume(returning: .connect)
     }
 
+    /// Connections open or being opened, to every endpoint.
+    var openConnections: Int { state.withLock { $0.open.values.reduce(0, +) } }
+
+    /// Requests waiting for a connection to come free, to every endpoint.
+    var waitingRequests: Int { state.withLock { $0.waiting.values.reduce(0) { $0 + $1.count } } }
+
     /// Closes every idle connection and refuses waiters; connections in use close when
     /// their exchange ends.
     func shutdown() {

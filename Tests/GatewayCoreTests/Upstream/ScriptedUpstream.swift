@@ -23,14 +23,45 @@ final class ScriptedUpstream: Sendable {
         case close
     }
 
-    private struct Counts {
+    /// What the server has seen so far.
+    struct Counts: Sendable {
+        /// Connections accepted.
         var connections = 0
+        /// Requests read.
         var requests = 0
+        /// Connections closed, by either side.
         var closed = 0
     }
 
+    /// The counts, and the tests waiting for them to reach some value: each change wakes
+    /// the waiters it satisfies, so a test waits for an event, not for a guessed time.
     private final class Counter: Sendable {
-        let counts = Mutex(Counts())
+        typealias Waiter = (condition: @Sendable (Counts) -> Bool, continuation: CheckedContinuation<Void, Never>)
+        private let state = Mutex<(counts: Counts, waiters: [Waiter])>((Counts(), []))
+
+        var counts: Counts { state.withLock { $0.counts } }
+
+        func update(_ change: (inout Counts) -> Void) {
+            let satisfied = state.withLock { state -> [Waiter] in
+                change(&state.counts)
+                let counts = state.counts
+                let satisfied = state.waiters.filter { $0.condition(counts) }
+                state.waiters.removeAll { $0.condition(counts) }
+                return satisfied
+            }
+            for waiter in satisfied { waiter.continuation.resume() }
+        }
+
+        func wait(until condition: @escaping @Sendable (Counts) -> Bool) async {
+            await withCheckedContinuation { continuation in
+                let now = state.withLock { state -> Bool in
+                    if condition(state.counts) { return true }
+                    state.waiters.append((condition, continuation))
+                    return false
+                }
+                if now { continuation.resume() }
+            }
+        }
     }
 
     let port: Int
@@ -53,12 +84,12 @@ final class ScriptedUpstream: Sendable {
         let channel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(ChannelOptions.socketOption(.so_reuseaddr), value: 1)
             .childChannelInitializer { channel in
-                counter.counts.withLock { $0.connections += 1 }
-                channel.closeFuture.whenComplete { _ in counter.counts.withLock { $0.closed += 1 } }
+                counter.update { $0.connections += 1 }
+                channel.closeFuture.whenComplete { _ in counter.update { $0.closed += 1 } }
                 return channel.eventLoop.makeCompletedFuture {
                     if let sslContext { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: sslContext)) }
                     try channel.pipeline.syncOperations.addHandler(
-                        RequestReader(script: script, gates: gates, counted: { counter.counts.withLock { $0.requests += 1 } }))
+                        RequestReader(script: script, gates: gates, counted: { counter.update { $0.requests += 1 } }))
                 }
             }
             .bind(host: "127.0.0.1", port: 0).get()
@@ -72,9 +103,14 @@ final class ScriptedUpstream: Sendable {
         self.gates = gates
     }
 
-    var connections: Int { counter.counts.withLock { $0.connections } }
-    var requests: Int { counter.counts.withLock { $0.requests } }
-    var closedConnections: Int { counter.counts.withLock { $0.closed } }
+    var connections: Int { counter.counts.connections }
+    var requests: Int { counter.counts.requests }
+    var closedConnections: Int { counter.counts.closed }
+
+    /// Returns once the counts satisfy `condition` (a suite's time limit bounds the wait).
+    func wait(until condition: @escaping @Sendable (Counts) -> Bool) async {
+        await counter.wait(until: condition)
+    }
 
     /// Lets every answer waiting at a `.gate` go on.
     func openGate() { gates.open() }

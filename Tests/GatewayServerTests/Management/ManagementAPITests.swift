@@ -1,5 +1,6 @@
 import AIGateway
 import Foundation
+import TestSupport
 import Testing
 
 @testable import GatewayServer
@@ -214,12 +215,8 @@ struct ManagementAPITests {
     func autoCreatedGatewaysAreStored() async throws {
         try await LiveServers.with { servers in
             _ = try await chat(servers)
-            var stored: [String] = []
-            for _ in 0..<200 where !stored.contains("test-gw") {
-                stored = try await servers.parts.store.gateways().map(\.id)
-                try await Task.sleep(for: .milliseconds(10))
-            }
-            #expect(stored.contains("test-gw"))
+            let happened = try await eventually { try await servers.parts.store.gateways().map(\.id).contains("test-gw") }
+            #expect(happened)
         }
     }
 
