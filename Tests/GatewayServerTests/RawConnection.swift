@@ -35,7 +35,7 @@ enum RawConnection {
             return try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
                     do {
-                        for try await var chunk in inbound { received.bytes.withLock { $0.writeBuffer(&chunk) } }
+                        for try await var chunk in inbound { received.bytes.withLock { _ = $0.writeBuffer(&chunk) } }
                     } catch {
                         // A reset is a close too.
                     }

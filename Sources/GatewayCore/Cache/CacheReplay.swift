@@ -22,7 +22,7 @@ struct CacheReplay: AnswerStream {
         guard case .entry(let chunks) = source else { return nil }
         var whole = chunks.first ?? ByteBuffer()
         for var chunk in chunks.dropFirst() { whole.writeBuffer(&chunk) }
-        log?.finishStream(BodyCapture(cap: log == nil ? 0 : captureCap, body: whole), started: started, error: nil)
+        log?.finish(.relayed(BodyCapture(cap: log == nil ? 0 : captureCap, body: whole), problem: nil), started: started)
         return whole
     }
 
@@ -54,9 +54,9 @@ struct CacheReplay: AnswerStream {
                 error is LeaderFailed
                 ? "the identical request this one followed broke off after \(capture.totalBytes) bytes"
                 : "the client disconnected after \(capture.totalBytes) bytes of the cached answer"
-            log?.finishStream(capture, started: started, error: reason)
+            log?.finish(.relayed(capture, problem: reason), started: started)
             throw error
         }
-        log?.finishStream(capture, started: started, error: nil)
+        log?.finish(.relayed(capture, problem: nil), started: started)
     }
 }

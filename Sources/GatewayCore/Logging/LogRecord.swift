@@ -6,6 +6,16 @@ import NIOCore
 ///
 /// Deriving the stored fields (model, tokens, heads) is left to ``finalized()``, which the
 /// writer calls off the request path: the request path never parses a body.
+///
+/// A log's life, in four types:
+/// 1. `LogRecord`, the draft: made by `GatewayPipeline.logDraft` when a request begins.
+/// 2. ``PendingLog``, the draft in flight: started by `GatewayPipeline.startLog` (one per
+///    attempt), filled in as the request goes, finished exactly once by `PendingLog.finish`
+///    (relayed, failed with the gateway's error, or never sent), which hands it to the
+///    ``LogSink`` (the store's batch writer).
+/// 3. ``StoredLog``: what the writer makes of it with ``finalized(prices:)``, off the request
+///    path: model, tokens and cost derived, bodies capped. A store writes it as one row.
+/// 4. `AIGatewayLog` (in `AIGateway`): the row as the REST API and the Swift library give it.
 public struct LogRecord: Sendable {
     public var id: String
     public var gatewayID: String
@@ -45,6 +55,15 @@ public struct LogRecord: Sendable {
         self.path = path
         self.createdAt = createdAt
         self.response = BodyCapture(cap: captureCap)
+    }
+
+    /// Takes what the request's `cf-aig-*` headers ask of its log: metadata, event id,
+    /// whether bodies are kept, a custom cost.
+    mutating func apply(_ directives: RequestDirectives) {
+        metadata = directives.metadata
+        eventID = directives.eventID
+        storePayload = directives.collectLogPayload != false
+        customCost = directives.customCost
     }
 
     /// The stored form: every field of the log derived, bodies capped, the cost from the

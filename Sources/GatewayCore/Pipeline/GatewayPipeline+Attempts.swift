@@ -39,11 +39,11 @@ extension GatewayPipeline {
         var log = log
         for attempt in 1...max(1, policy.maxAttempts) {
             let attemptStarted = ContinuousClock.now
-            if attempt > 1, log != nil {
+            if attempt > 1 {
                 var retry = draft
                 retry.createdAt = Date()
                 retry.id = ULID(date: retry.createdAt).description
-                log = PendingLog(retry, sink: logs)
+                log = startLog(retry, when: log != nil)
             }
             let outcome = await forward(call, log: log, eventID: eventID, started: attemptStarted)
             let isLast = attempt == policy.maxAttempts
@@ -57,7 +57,8 @@ extension GatewayPipeline {
             case .failed(let error) where !isLast && error != .clientGone:
                 var noted = error
                 noted.message += " (\(note); retried)"
-                _ = errorResponse(noted, log: log, started: attemptStarted, provider: call.provider.slug.rawValue, eventID: eventID)
+                log?.finish(.failed(noted), started: attemptStarted)
+                metrics.requestFinished(provider: call.provider.slug.rawValue, status: noted.httpStatus)
             default:
                 return (outcome, log)
             }
@@ -134,7 +135,7 @@ extension GatewayPipeline {
             kept[.contentLength] = nil
             recorder.begin(status: status, headers: kept)
         }
-        addGatewayHeaders(to: &headers, logID: log?.id, eventID: eventID)
+        headers.addGatewayIDs(logID: log?.id, eventID: eventID)
         let relay = UpstreamRelay(
             body: response.body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
             started: started, translator: translator, recorder: recorder)

@@ -55,16 +55,14 @@ public struct GatewayPipeline: Sendable {
             return errorResponse(error, log: nil, started: started, provider: nil)
         }
 
-        // 2. Start the request's log record (unless logging is off for the gateway or,
-        //    below, the request); once started it is submitted whatever happens next.
-        var draft = LogRecord(
-            id: ULID(date: createdAt).description, gatewayID: gateway.id, provider: route.provider,
-            path: route.providerPath, createdAt: createdAt, captureCap: configuration.logBodyCapBytes)
+        // 2. Draft the request's log record; it is started (below) unless logging is off for
+        //    the gateway or the request, and once started it is finished whatever happens next.
+        var draft = logDraft(gateway: gateway, provider: route.provider, path: route.providerPath, createdAt: createdAt)
         draft.requestContentType = request.headers[.contentType]
 
         // 3. Authentication and the rate limit: refused requests are logged, and reach no provider.
         if let refusal = await refusal(request, gateway: gateway) {
-            let log = gateway.collectLogs ? PendingLog(draft, sink: logs) : nil
+            let log = startLog(draft, when: gateway.collectLogs)
             return errorResponse(refusal, log: log, started: started, provider: route.provider)
         }
 
@@ -74,14 +72,11 @@ public struct GatewayPipeline: Sendable {
         do {
             directives = try RequestDirectives(headers: request.headers)
         } catch {
-            let log = gateway.collectLogs ? PendingLog(draft, sink: logs) : nil
+            let log = startLog(draft, when: gateway.collectLogs)
             return errorResponse(error, log: log, started: started, provider: route.provider)
         }
-        draft.metadata = directives.metadata
-        draft.eventID = directives.eventID
-        draft.storePayload = directives.collectLogPayload != false
-        draft.customCost = directives.customCost
-        let log = gateway.collectLogs && directives.collectLog != false ? PendingLog(draft, sink: logs) : nil
+        draft.apply(directives)
+        let log = startLog(draft, when: gateway.collectLogs && directives.collectLog != false)
 
         // 5. The body, collected up to the cap (it is replayed on retries and logged).
         let body: ByteBuffer
@@ -154,16 +149,11 @@ public struct GatewayPipeline: Sendable {
         }
         var last: GatewayResponse?
         for (index, step) in steps.enumerated() {
-            var draft = LogRecord(
-                id: ULID(date: Date()).description, gatewayID: gateway.id, provider: step.provider, path: step.endpoint,
-                createdAt: Date(), captureCap: configuration.logBodyCapBytes)
+            var draft = logDraft(gateway: gateway, provider: step.provider, path: step.endpoint, createdAt: Date())
             draft.step = index
             draft.requestContentType = "application/json"
-            draft.metadata = directives.metadata
-            draft.eventID = directives.eventID
-            draft.storePayload = directives.collectLogPayload != false
-            draft.customCost = directives.customCost
-            let log = gateway.collectLogs && directives.collectLog != false ? PendingLog(draft, sink: logs) : nil
+            draft.apply(directives)
+            let log = startLog(draft, when: gateway.collectLogs && directives.collectLog != false)
             var headers = request.headers
             headers[.contentType] = "application/json"
             for (name, value) in step.headers {
@@ -229,35 +219,31 @@ public struct GatewayPipeline: Sendable {
         }
     }
 
-    func addGatewayHeaders(to headers: inout HTTPFields, logID: String?, eventID: String?) {
-        if let logID { headers[Self.logIDHeader] = logID }
-        if let eventID { headers[Self.eventIDHeader] = eventID }
+    // MARK: The log and the error answer
+
+    /// The draft of a request's log record, for a request (or Universal step) just begun.
+    func logDraft(gateway: GatewaySettings, provider: String, path: String, createdAt: Date) -> LogRecord {
+        LogRecord(
+            id: ULID(date: createdAt).description, gatewayID: gateway.id, provider: provider, path: path,
+            createdAt: createdAt, captureCap: configuration.logBodyCapBytes)
     }
 
-    /// Answers with the gateway's own error body, completing the log when there is one.
+    /// Starts a log from `draft` when the request is `logged`: the one place a log begins
+    /// (one per attempt). It ends in ``PendingLog/finish(_:started:)``, exactly once.
+    func startLog(_ draft: LogRecord, when logged: Bool) -> PendingLog? {
+        logged ? PendingLog(draft, sink: logs) : nil
+    }
+
+    /// Answers with the gateway's own error (``GatewayError/answer(logID:eventID:)``), finishing
+    /// the log with it and counting the request.
     func errorResponse(
         _ error: any Error, log: PendingLog?, started: ContinuousClock.Instant, provider: String?,
         eventID: String? = nil
     ) -> GatewayResponse {
         let gatewayError = error as? GatewayError ?? .concealing(error)
-        let body = ByteBuffer(bytes: gatewayError.body)
-        var headers = HTTPFields()
-        headers[.contentType] = "application/json"
-        for (name, value) in gatewayError.headers {
-            if let name = HTTPField.Name(name) { headers[name] = value }
-        }
-        addGatewayHeaders(to: &headers, logID: log?.id, eventID: eventID)
-        let elapsed = ContinuousClock.now - started
-        log?.submit { record in
-            record.statusCode = gatewayError.httpStatus
-            record.success = false
-            record.error = gatewayError.message
-            record.responseContentType = "application/json"
-            record.response = BodyCapture(cap: configuration.logBodyCapBytes, body: body)
-            record.durationMs = elapsed.wholeMilliseconds
-        }
+        log?.finish(.failed(gatewayError), started: started)
         metrics.requestFinished(provider: provider ?? "none", status: gatewayError.httpStatus)
-        return GatewayResponse(status: gatewayError.httpStatus, headers: headers, body: .buffer(body))
+        return gatewayError.answer(logID: log?.id, eventID: eventID)
     }
 
     static let logIDHeader = HTTPField.Name(GatewayHeader.logID)!

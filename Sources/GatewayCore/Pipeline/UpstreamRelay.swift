@@ -46,7 +46,7 @@ public struct UpstreamRelay: AnswerStream {
         }
         if answer.readableBytes > 0 { recorder?.append(answer) }
         recorder?.finish()
-        log?.finishStream(capture, started: started, error: nil)
+        log?.finish(.relayed(capture, problem: nil), started: started)
         return answer
     }
 
@@ -80,32 +80,15 @@ public struct UpstreamRelay: AnswerStream {
                 clientGone != nil
                 ? "the client disconnected after \(capture.totalBytes) bytes of the answer"
                 : "the provider's answer broke off after \(capture.totalBytes) bytes: \(UpstreamFailure.describe(error))"
-            log?.finishStream(capture, started: started, error: reason)
+            log?.finish(.relayed(capture, problem: reason), started: started)
             throw error
         }
         recorder?.finish()
         if let clientGone {
-            log?.finishStream(
-                capture, started: started,
-                error: "the client disconnected; the answer was read to its end for identical requests waiting on it")
+            let problem = "the client disconnected; the answer was read to its end for identical requests waiting on it"
+            log?.finish(.relayed(capture, problem: problem), started: started)
             throw clientGone
         }
-        log?.finishStream(capture, started: started, error: nil)
-    }
-}
-
-extension PendingLog {
-    /// Completes the log of a streamed answer: what was captured, how long it took, and
-    /// what went wrong, if anything.
-    func finishStream(_ capture: BodyCapture, started: ContinuousClock.Instant, error: String?) {
-        let duration = ContinuousClock.now - started
-        submit { record in
-            record.response = capture
-            record.durationMs = duration.wholeMilliseconds
-            if let error {
-                record.success = false
-                record.error = error
-            }
-        }
+        log?.finish(.relayed(capture, problem: nil), started: started)
     }
 }

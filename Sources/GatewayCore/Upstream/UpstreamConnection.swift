@@ -113,14 +113,16 @@ final class UpstreamConnection: Sendable {
             if let body = request.body {
                 head.headers.add(name: "content-length", value: String(body.readableBytes))
             }
-            guard let context else {
-                promise.fail(UpstreamFailure.unreachable("the provider closed the connection"))
-                return
-            }
             switch state.start(keepAlive: head.isKeepAlive, deadline: deadline) {
             case .refuse(let reason):
+                // A connection that failed before its first request (a TLS handshake refused,
+                // say) is already out of its pipeline: the state still says why.
                 promise.fail(reason)
             case .send:
+                guard let context else {
+                    promise.fail(UpstreamFailure.unreachable("the provider closed the connection"))
+                    return
+                }
                 headWaiter = promise
                 setAlarm(deadline, context: context)
                 send(head, body: request.body, context: context)

@@ -82,8 +82,13 @@ final class ClientDeadlineHandler: ChannelDuplexHandler, RemovableChannelHandler
             self.deadlines = deadlines
             if case .close = action {
                 // The answer goes out first, then the connection closes.
-                context.writeAndFlush(data).whenComplete { _ in context.close(promise: nil) }
-                promise?.succeed()
+                let bound = NIOLoopBound(context, eventLoop: context.eventLoop)
+                let written = context.eventLoop.makePromise(of: Void.self)
+                written.futureResult.whenComplete { result in
+                    promise?.completeWith(result)
+                    bound.value.close(promise: nil)
+                }
+                context.writeAndFlush(data, promise: written)
                 return
             }
             context.write(data, promise: promise)
