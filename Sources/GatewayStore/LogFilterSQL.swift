@@ -1,36 +1,6 @@
 import AIGateway
 import GatewayCore
 
-/// A value bound into a statement, before a store turns it into its driver's type.
-enum StoreValue: Sendable, Equatable {
-    case text(String)
-    case integer(Int)
-    case double(Double)
-    case bool(Bool)
-    case null
-}
-
-/// The SQL that differs between the stores' databases.
-struct SQLDialect: Sendable {
-    /// Case-insensitive `LIKE`.
-    var like: String
-    /// The false literal, for `COALESCE`.
-    var falseLiteral: String
-    /// A row source of a log's metadata entries, with text columns `key` and `value`.
-    var metadataEntries: String
-    /// The metadata as text, for the free-text search.
-    var metadataText: String
-
-    static let sqlite = SQLDialect(
-        like: "LIKE", falseLiteral: "0",
-        metadataEntries: "(SELECT key, CAST(atom AS TEXT) AS value FROM json_each(logs.metadata))",
-        metadataText: "metadata")
-
-    static let postgres = SQLDialect(
-        like: "ILIKE", falseLiteral: "false",
-        metadataEntries: "jsonb_each_text(logs.metadata) AS entry(key, value)", metadataText: "metadata::text")
-}
-
 /// A `WHERE` clause over the `logs` table, with its bound values, built from log
 /// conditions. Placeholders are written `?`; a store whose driver numbers them rewrites them.
 struct LogFilterSQL {

@@ -164,10 +164,26 @@ struct StoreTests {
     }
 }
 
-@Suite("PostgreSQL batch insert: one text array per column")
-struct PostgresBatchInsertTests {
-    @Test("the insert names every column a log is read from, in the same order")
-    func columns() {
-        #expect(PostgresStore.insertColumns.map(\.name) == SQLiteStore.columns)
+@Suite("The logs table, defined once for both stores")
+struct LogColumnsTests {
+    @Test("each database's definition has every column, in insert order, typed in its own words")
+    func definitions() {
+        for dialect in [SQLDialect.sqlite, .postgres] {
+            let lines = LogColumns.createTable(dialect).split(separator: "\n").dropFirst().dropLast()
+            let names = lines.map { String($0.split(separator: " ")[0]) }
+            #expect(names == LogColumns.names)
+        }
+        #expect(LogColumns.createTable(.postgres).contains("    metadata JSONB,"))
+        #expect(LogColumns.createTable(.postgres).contains("    duration BIGINT NOT NULL,"))
+        #expect(LogColumns.createTable(.sqlite).contains("    success INTEGER NOT NULL,"))
+        #expect(LogColumns.selectList(.postgres).contains("metadata::text AS metadata"))
+    }
+
+    @Test("values become PostgreSQL's text input: NULL as nil, bytes in hex")
+    func textInput() {
+        #expect(StoreValue.bytes([0, 255, 16]).text == "\\x00ff10")
+        #expect(StoreValue.bool(true).text == "true")
+        #expect(StoreValue.double(1e-7).text == "1e-07")
+        #expect(StoreValue.null.text == nil)
     }
 }

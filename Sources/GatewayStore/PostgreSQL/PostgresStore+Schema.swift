@@ -2,91 +2,17 @@ import Foundation
 import PostgresNIO
 
 extension PostgresStore {
-    /// Versioned migrations, applied in order, each once.
+    /// Versioned migrations, applied in order, each once. The tables both stores have are
+    /// defined once (``LogColumns``, ``GatewayTables``); the shared state is PostgreSQL's own.
     static let migrations: [(version: Int, statements: [String])] = [
         (
             1,
-            [
-                """
-                CREATE TABLE logs (
-                    id TEXT PRIMARY KEY,
-                    gateway_id TEXT NOT NULL,
-                    provider TEXT NOT NULL,
-                    model TEXT NOT NULL,
-                    model_type TEXT,
-                    path TEXT NOT NULL,
-                    duration BIGINT NOT NULL,
-                    request_type TEXT,
-                    request_content_type TEXT,
-                    status_code INTEGER NOT NULL,
-                    response_content_type TEXT,
-                    success BOOLEAN NOT NULL,
-                    cached BOOLEAN NOT NULL,
-                    tokens_in BIGINT,
-                    tokens_out BIGINT,
-                    cached_tokens_in BIGINT,
-                    cache_write_tokens_in BIGINT,
-                    metadata JSONB,
-                    step INTEGER,
-                    cost DOUBLE PRECISION,
-                    custom_cost BOOLEAN,
-                    request_size BIGINT NOT NULL,
-                    request_head TEXT,
-                    request_head_complete BOOLEAN NOT NULL,
-                    response_size BIGINT NOT NULL,
-                    response_head TEXT,
-                    response_head_complete BOOLEAN NOT NULL,
-                    created_at BIGINT NOT NULL,
-                    event_id TEXT,
-                    feedback INTEGER,
-                    score INTEGER,
-                    error TEXT
-                )
-                """,
-                // The logs API's filters and orderings.
-                "CREATE INDEX logs_gateway_created ON logs (gateway_id, created_at DESC)",
-                "CREATE INDEX logs_gateway_provider ON logs (gateway_id, provider, created_at DESC)",
-                "CREATE INDEX logs_gateway_model ON logs (gateway_id, model, created_at DESC)",
-                "CREATE INDEX logs_gateway_success ON logs (gateway_id, success, created_at DESC)",
-                "CREATE INDEX logs_gateway_event ON logs (gateway_id, event_id) WHERE event_id IS NOT NULL",
+            [LogColumns.createTable(.postgres)] + LogColumns.indexes + [
                 "CREATE INDEX logs_metadata ON logs USING GIN (metadata)",
-                """
-                CREATE TABLE log_bodies (
-                    log_id TEXT PRIMARY KEY REFERENCES logs (id) ON DELETE CASCADE,
-                    request BYTEA,
-                    response BYTEA
-                )
-                """,
-                """
-                CREATE TABLE gateways (
-                    id TEXT PRIMARY KEY,
-                    settings JSONB NOT NULL,
-                    created_at BIGINT NOT NULL,
-                    modified_at BIGINT NOT NULL
-                )
-                """,
-                // Run tokens as SHA-256 digests; provider keys as AES-GCM sealed boxes.
-                """
-                CREATE TABLE run_tokens (
-                    id TEXT PRIMARY KEY,
-                    gateway_id TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    digest TEXT NOT NULL,
-                    created_at BIGINT NOT NULL
-                )
-                """,
-                """
-                CREATE TABLE provider_keys (
-                    id TEXT PRIMARY KEY,
-                    gateway_id TEXT NOT NULL,
-                    alias TEXT NOT NULL,
-                    provider_slug TEXT NOT NULL,
-                    sealed BYTEA NOT NULL,
-                    default_config BOOLEAN NOT NULL,
-                    created_at BIGINT NOT NULL,
-                    UNIQUE (gateway_id, provider_slug, alias)
-                )
-                """,
+                LogColumns.createBodiesTable(.postgres),
+                GatewayTables.createGateways(.postgres),
+                GatewayTables.createRunTokens(.postgres),
+                GatewayTables.createProviderKeys(.postgres),
                 // Rate-limit windows shared by every process (SPEC section 7): fixed windows count
                 // here, sliding windows keep their admissions.
                 """

@@ -139,12 +139,13 @@ extension PostgresBindings {
         case .integer(let number): append(number)
         case .double(let number): append(number)
         case .bool(let flag): append(flag)
+        case .bytes(let bytes): append(ByteBuffer(bytes: bytes))
         case .null: appendNull()
         }
     }
 }
 
-extension PostgresRandomAccessRow {
+extension PostgresRandomAccessRow: StoreRow {
     /// A column's value, nil when NULL or absent.
     func value<T: PostgresDecodable>(_ column: String, as type: T.Type = T.self) -> T? {
         guard contains(column) else { return nil }
@@ -152,4 +153,10 @@ extension PostgresRandomAccessRow {
         guard cell.bytes != nil else { return nil }
         return try? cell.decode(T.self)
     }
+
+    func text(_ column: String) -> String? { value(column) }
+    func integer(_ column: String) -> Int? { value(column) }
+    func double(_ column: String) -> Double? { value(column) }
+    func boolean(_ column: String) -> Bool? { value(column) }
+    func bytes(_ column: String) -> [UInt8]? { value(column, as: ByteBuffer.self).map { Array($0.readableBytesView) } }
 }

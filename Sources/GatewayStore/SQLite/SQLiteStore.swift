@@ -47,105 +47,26 @@ public final class SQLiteStore: DataStore {
 
     // MARK: - Schema
 
-    /// Versioned migrations, applied in order, each once.
+    /// Versioned migrations, applied in order, each once. The tables are defined once for
+    /// both stores (``LogColumns``, ``GatewayTables``); SQLite adds its triggers.
     static let migrations: [(version: Int, statements: [String])] = [
-        (
-            1,
-            [
-                """
-                CREATE TABLE logs (
-                    id TEXT PRIMARY KEY,
-                    gateway_id TEXT NOT NULL,
-                    provider TEXT NOT NULL,
-                    model TEXT NOT NULL,
-                    model_type TEXT,
-                    path TEXT NOT NULL,
-                    duration INTEGER NOT NULL,
-                    request_type TEXT,
-                    request_content_type TEXT,
-                    status_code INTEGER NOT NULL,
-                    response_content_type TEXT,
-                    success INTEGER NOT NULL,
-                    cached INTEGER NOT NULL,
-                    tokens_in INTEGER,
-                    tokens_out INTEGER,
-                    cached_tokens_in INTEGER,
-                    cache_write_tokens_in INTEGER,
-                    metadata TEXT,
-                    step INTEGER,
-                    cost REAL,
-                    custom_cost INTEGER,
-                    request_size INTEGER NOT NULL,
-                    request_head TEXT,
-                    request_head_complete INTEGER NOT NULL,
-                    response_size INTEGER NOT NULL,
-                    response_head TEXT,
-                    response_head_complete INTEGER NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    event_id TEXT,
-                    feedback INTEGER,
-                    score INTEGER,
-                    error TEXT
-                )
-                """,
-                "CREATE INDEX logs_gateway_created ON logs (gateway_id, created_at DESC)",
-                "CREATE INDEX logs_gateway_provider ON logs (gateway_id, provider, created_at DESC)",
-                """
-                CREATE TABLE log_bodies (
-                    log_id TEXT PRIMARY KEY REFERENCES logs (id) ON DELETE CASCADE,
-                    request BLOB,
-                    response BLOB
-                )
-                """,
-            ]
-        ),
+        (1, [LogColumns.createTable(.sqlite)] + LogColumns.indexes.prefix(2) + [LogColumns.createBodiesTable(.sqlite)]),
         (
             2,
             [
-                """
-                CREATE TABLE gateways (
-                    id TEXT PRIMARY KEY,
-                    settings TEXT NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    modified_at INTEGER NOT NULL
-                )
-                """,
+                GatewayTables.createGateways(.sqlite),
                 // Deleting a gateway deletes its logs in the same statement.
                 """
                 CREATE TRIGGER gateway_deleted AFTER DELETE ON gateways
                 BEGIN DELETE FROM logs WHERE gateway_id = OLD.id; END
                 """,
-                // The logs API's common filters and orderings.
-                "CREATE INDEX logs_gateway_model ON logs (gateway_id, model, created_at DESC)",
-                "CREATE INDEX logs_gateway_success ON logs (gateway_id, success, created_at DESC)",
-                "CREATE INDEX logs_gateway_event ON logs (gateway_id, event_id) WHERE event_id IS NOT NULL",
-            ]
+            ] + LogColumns.indexes.dropFirst(2)
         ),
         (
             3,
             [
-                // Run tokens as SHA-256 digests; provider keys as AES-GCM sealed boxes.
-                """
-                CREATE TABLE run_tokens (
-                    id TEXT PRIMARY KEY,
-                    gateway_id TEXT NOT NULL,
-                    name TEXT NOT NULL,
-                    digest TEXT NOT NULL,
-                    created_at INTEGER NOT NULL
-                )
-                """,
-                """
-                CREATE TABLE provider_keys (
-                    id TEXT PRIMARY KEY,
-                    gateway_id TEXT NOT NULL,
-                    alias TEXT NOT NULL,
-                    provider_slug TEXT NOT NULL,
-                    sealed BLOB NOT NULL,
-                    default_config INTEGER NOT NULL,
-                    created_at INTEGER NOT NULL,
-                    UNIQUE (gateway_id, provider_slug, alias)
-                )
-                """,
+                GatewayTables.createRunTokens(.sqlite),
+                GatewayTables.createProviderKeys(.sqlite),
                 """
                 CREATE TRIGGER gateway_credentials_deleted AFTER DELETE ON gateways
                 BEGIN
@@ -173,14 +94,6 @@ public final class SQLiteStore: DataStore {
 
     // MARK: - Writing
 
-    static let columns = [
-        "id", "gateway_id", "provider", "model", "model_type", "path", "duration", "request_type",
-        "request_content_type", "status_code", "response_content_type", "success", "cached", "tokens_in",
-        "tokens_out", "cached_tokens_in", "cache_write_tokens_in", "metadata", "step", "cost", "custom_cost",
-        "request_size", "request_head", "request_head_complete", "response_size", "response_head",
-        "response_head_complete", "created_at", "event_id", "feedback", "score", "error",
-    ]
-
     public func insert(_ logs: [StoredLog]) async throws {
         guard !logs.isEmpty else { return }
         try await transaction {
@@ -205,29 +118,17 @@ public final class SQLiteStore: DataStore {
     }
 
     private func insertRows(_ logs: ArraySlice<StoredLog>) async throws {
-        let placeholders = "(" + Array(repeating: "?", count: Self.columns.count).joined(separator: ",") + ")"
+        let columns = LogColumns.all
+        let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
         let sql =
-            "INSERT INTO logs (\(Self.columns.joined(separator: ","))) VALUES "
+            "INSERT INTO logs (\(LogColumns.names.joined(separator: ","))) VALUES "
             + Array(repeating: placeholders, count: logs.count).joined(separator: ",")
             // Idempotent: a batch retried after a commit whose acknowledgement was lost writes nothing twice.
             + " ON CONFLICT (id) DO NOTHING"
         var binds: [SQLiteData] = []
-        binds.reserveCapacity(logs.count * Self.columns.count)
+        binds.reserveCapacity(logs.count * columns.count)
         for stored in logs {
-            let log = stored.log
-            binds += [
-                .text(log.id), .text(log.gatewayID), .text(log.provider), .text(log.model), .optionalText(log.modelType),
-                .text(log.path), .integer(log.duration), .optionalText(log.requestType),
-                .optionalText(log.requestContentType), .integer(log.statusCode), .optionalText(log.responseContentType),
-                .bool(log.success), .bool(log.cached), .optionalInteger(log.tokensIn), .optionalInteger(log.tokensOut),
-                .optionalInteger(stored.usage.cachedInput), .optionalInteger(stored.usage.cacheCreationInput),
-                .optionalText(log.metadata.map(MetadataJSON.encode)), .optionalInteger(log.step),
-                log.cost.map(SQLiteData.float) ?? .null, log.customCost.map(SQLiteData.bool) ?? .null,
-                .integer(log.requestSize), .optionalText(log.requestHead), .bool(log.requestHeadComplete),
-                .integer(log.responseSize), .optionalText(log.responseHead), .bool(log.responseHeadComplete),
-                .integer(Int(log.createdAt.timeIntervalSince1970 * 1000)), .optionalText(log.eventID),
-                .optionalInteger(log.feedback), .optionalInteger(log.score), .optionalText(log.error),
-            ]
+            for column in columns { binds.append(SQLiteData(column.value(stored))) }
         }
         try await execute(sql, binds)
     }
@@ -251,14 +152,14 @@ public final class SQLiteStore: DataStore {
 
     public func log(id: String, gatewayID: String) async throws -> AIGatewayLog? {
         try await api.query("SELECT * FROM logs WHERE id = ? AND gateway_id = ?", [.text(id), .text(gatewayID)])
-            .first.map(Self.decodeLog)
+            .first.map(AIGatewayLog.init(row:))
     }
 
     public func logs(gatewayID: String, query: LogQuery) async throws -> LogPage {
         let page = LogFilterSQL.page(gatewayID: gatewayID, query: query, columns: "*", dialect: .sqlite)
         let rows = try await api.query(page.sql, page.values.map(SQLiteData.init))
         let total = try await api.query(page.countSQL, page.countValues.map(SQLiteData.init))
-        return LogPage(logs: rows.map(Self.decodeLog), totalCount: Int(total.first?.column("n")?.integer ?? 0))
+        return LogPage(logs: rows.map(AIGatewayLog.init(row:)), totalCount: Int(total.first?.column("n")?.integer ?? 0))
     }
 
     public func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog? {
@@ -267,7 +168,7 @@ public final class SQLiteStore: DataStore {
         let rows = try await write(
             "UPDATE logs SET \(set.sql) WHERE id = ? AND gateway_id = ? RETURNING *",
             set.values.map(SQLiteData.init) + [.text(id), .text(gatewayID)])
-        return rows.first.map(Self.decodeLog)
+        return rows.first.map(AIGatewayLog.init(row:))
     }
 
     public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
@@ -278,58 +179,26 @@ public final class SQLiteStore: DataStore {
     // MARK: - Gateways
 
     public func gateways() async throws -> [GatewaySettings] {
-        try await api.query("SELECT settings FROM gateways ORDER BY id").compactMap { row in
-            guard let text = row.column("settings")?.string else { return nil }
-            return try Self.settingsDecoder.decode(GatewaySettings.self, from: Data(text.utf8))
-        }
+        try await api.query(GatewayTables.selectGateways(.sqlite)).compactMap(GatewayTables.gateway)
     }
 
     public func createGateway(_ settings: GatewaySettings) async throws -> Bool {
-        !(try await write(
-            "INSERT INTO gateways (id, settings, created_at, modified_at) VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT (id) DO NOTHING RETURNING id",
-            try Self.gatewayBinds(settings)
-        ).isEmpty)
+        !(try await write(GatewayTables.insertGateway(.sqlite), try GatewayTables.gatewayValues(settings).map(SQLiteData.init)).isEmpty)
     }
 
     public func saveGateway(_ settings: GatewaySettings) async throws {
-        _ = try await write(
-            "INSERT INTO gateways (id, settings, created_at, modified_at) VALUES (?, ?, ?, ?) "
-                + "ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, modified_at = excluded.modified_at",
-            try Self.gatewayBinds(settings))
+        _ = try await write(GatewayTables.upsertGateway(.sqlite), try GatewayTables.gatewayValues(settings).map(SQLiteData.init))
     }
 
-    private static func gatewayBinds(_ settings: GatewaySettings) throws -> [SQLiteData] {
-        let json = String(decoding: try settingsEncoder.encode(settings), as: UTF8.self)
-        return [
-            .text(settings.id), .text(json), .integer(Int(settings.createdAt.timeIntervalSince1970 * 1000)),
-            .integer(Int(settings.modifiedAt.timeIntervalSince1970 * 1000)),
-        ]
-    }
-
+    /// Deletes a gateway; its triggers delete its logs and credentials in the same statement.
     public func deleteGateway(id: String) async throws -> Bool {
         !(try await write("DELETE FROM gateways WHERE id = ? RETURNING id", [.text(id)]).isEmpty)
     }
 
-    static let settingsEncoder: JSONEncoder = {
-        let encoder = JSONEncoder()
-        encoder.dateEncodingStrategy = .millisecondsSince1970
-        encoder.outputFormatting = .sortedKeys
-        return encoder
-    }()
-
-    static let settingsDecoder: JSONDecoder = {
-        let decoder = JSONDecoder()
-        decoder.dateDecodingStrategy = .millisecondsSince1970
-        return decoder
-    }()
-
     public func separateBodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {
         guard let row = try await api.query("SELECT request, response FROM log_bodies WHERE log_id = ?", [.text(id)]).first
         else { return (nil, nil) }
-        let request = row.column("request")?.blob.map { Array($0.readableBytesView) }
-        let response = row.column("response")?.blob.map { Array($0.readableBytesView) }
-        return (request, response)
+        return (row.bytes("request"), row.bytes("response"))
     }
 
     public func count(gatewayID: String?) async throws -> Int {
@@ -349,26 +218,6 @@ public final class SQLiteStore: DataStore {
     public func close() async throws {
         try await api.close()
         try await connection.close()
-    }
-
-    static func decodeLog(_ row: SQLiteRow) -> AIGatewayLog {
-        func text(_ name: String) -> String? { row.column(name)?.string }
-        func int(_ name: String) -> Int? { row.column(name)?.integer.map { Int($0) } }
-        func bool(_ name: String) -> Bool { (row.column(name)?.integer ?? 0) != 0 }
-        let metadata = text("metadata").flatMap { try? JSONDecoder().decode(LogMetadata.self, from: Data($0.utf8)) }
-        return AIGatewayLog(
-            id: text("id") ?? "", gatewayID: text("gateway_id") ?? "", provider: text("provider") ?? "",
-            model: text("model") ?? "", modelType: text("model_type"), path: text("path") ?? "",
-            duration: int("duration") ?? 0, requestType: text("request_type"),
-            requestContentType: text("request_content_type"), statusCode: int("status_code") ?? 0,
-            responseContentType: text("response_content_type"), success: bool("success"), cached: bool("cached"),
-            tokensIn: int("tokens_in"), tokensOut: int("tokens_out"), metadata: metadata, step: int("step"),
-            cost: row.column("cost")?.double, customCost: row.column("custom_cost")?.integer.map { $0 != 0 },
-            requestSize: int("request_size") ?? 0, requestHead: text("request_head"),
-            requestHeadComplete: bool("request_head_complete"), responseSize: int("response_size") ?? 0,
-            responseHead: text("response_head"), responseHeadComplete: bool("response_head_complete"),
-            createdAt: Date(timeIntervalSince1970: Double(int("created_at") ?? 0) / 1000), eventID: text("event_id"),
-            feedback: int("feedback"), score: int("score"), error: text("error"))
     }
 
     // MARK: - Statements
@@ -410,13 +259,19 @@ extension SQLiteData {
         case .integer(let number): self = .integer(number)
         case .double(let number): self = .float(number)
         case .bool(let flag): self = .integer(flag ? 1 : 0)
+        case .bytes(let bytes): self = .blob(ByteBuffer(bytes: bytes))
         case .null: self = .null
         }
     }
 
-    static func optionalInteger(_ value: Int?) -> SQLiteData { value.map { .integer(SQLiteInt64($0)) } ?? .null }
-    static func optionalText(_ value: String?) -> SQLiteData { value.map(SQLiteData.text) ?? .null }
-    static func bool(_ value: Bool) -> SQLiteData { .integer(value ? 1 : 0) }
+}
+
+extension SQLiteRow: StoreRow {
+    func text(_ column: String) -> String? { self.column(column)?.string }
+    func integer(_ column: String) -> Int? { self.column(column)?.integer.map { Int($0) } }
+    func double(_ column: String) -> Double? { self.column(column)?.double }
+    func boolean(_ column: String) -> Bool? { self.column(column)?.integer.map { $0 != 0 } }
+    func bytes(_ column: String) -> [UInt8]? { self.column(column)?.blob.map { Array($0.readableBytesView) } }
 }
 
 extension Array {
