@@ -47,16 +47,7 @@ public enum GatewayApplication {
         let providers = try ProviderTable(
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
         let gateways = try await loadGateways(configuration: configuration, store: store)
-        // With PostgreSQL, several processes share the store: rate limits are counted in it.
-        let postgres = store as? PostgresStore
-        let features = GatewayFeatures(
-            rateLimiter: postgres.map { PostgresRateLimiter(store: $0, logger: logger) as any RateLimiting } ?? RateLimiter(),
-            runTokens: RunTokens(try await store.runTokens()),
-            providerKeys: ProviderKeys(
-                try await store.providerKeys(), cipher: try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))),
-            cache: ResponseCache(
-                maxBytes: configuration.cache.maxBytes, maxEntryBytes: configuration.cache.maxEntryBytes,
-                shared: configuration.cache.shared ? postgres.map { PostgresSharedCache(store: $0) } : nil))
+        let features = try await features(configuration: configuration, store: store, logger: logger)
         let pipeline = GatewayPipeline(
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
             metrics: metrics, features: features, retryClock: retryClock)
@@ -68,17 +59,9 @@ public enum GatewayApplication {
             if let port = boundPort.withLock({ $0 }) { shown.port = port }
             return shown.effectivePublicURL
         }
-        let router = Router(context: GatewayRequestContext.self)
-        HealthRoutes(store: store, writer: writer).register(on: router)
-        MetricsRoute(registry: registry).register(on: router)
-        ManagementAPI(
-            configuration: configuration,
-            gateways: GatewayEndpoints(directory: gateways, store: store, writer: writer, features: features),
-            logs: LogEndpoints(
-                directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration,
-                publicURL: publicURL),
-            credentials: CredentialEndpoints(directory: gateways, store: store, features: features, providers: providers)
-        ).register(on: router)
+        let router = managementRouter(
+            configuration: configuration, store: store, writer: writer, registry: registry, gateways: gateways,
+            features: features, providers: providers, publicURL: publicURL)
 
         // Shutdown runs in reverse order: the server stops taking requests and finishes
         // those in flight, then the upstream pool closes, then auto-created gateways and
@@ -90,14 +73,8 @@ public enum GatewayApplication {
             ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
             ResponseCache.Eviction(cache: features.cache, interval: .milliseconds(configuration.cache.evictionIntervalMs)),
             FreedMemoryReturn(logger: logger),
-        ] + (postgres.map {
-            // Other processes' changes to gateways, tokens and keys apply here within a second.
-            [SharedStateSync(store: $0, directory: gateways, features: features, interval: .milliseconds(500), logger: logger)]
-        } ?? [])
-        let clients = configuration.clients
-        let limits = ClientDeadlines.Limits(
-            head: .milliseconds(Int64(clients.headTimeoutMs)), bodyIdle: .milliseconds(Int64(clients.bodyIdleTimeoutMs)),
-            body: .milliseconds(Int64(clients.bodyTimeoutMs)), keepAlive: .milliseconds(Int64(clients.keepAliveTimeoutMs)))
+        ] + [store.makeStateSync(directory: gateways, features: features, logger: logger)].compactMap { $0 }
+        let limits = ClientDeadlines.Limits(configuration.clients)
         let application = Application(
             responder: GatewayResponder(providers: ProviderRoute(pipeline: pipeline), router: router.buildResponder()),
             // No server name: the upstream's own `Server` header passes through unchanged.
@@ -113,6 +90,41 @@ public enum GatewayApplication {
             },
             logger: logger)
         return (application, Parts(pipeline: pipeline, store: store, writer: writer, registry: registry))
+    }
+
+    /// The pipeline's features, each as the store can provide it: with a store several
+    /// processes share, rate limits and the shared cache tier live in it.
+    static func features(configuration: GatewayConfiguration, store: any DataStore, logger: Logger) async throws
+        -> GatewayFeatures
+    {
+        GatewayFeatures(
+            rateLimiter: store.makeRateLimiter(logger: logger),
+            runTokens: RunTokens(try await store.runTokens()),
+            providerKeys: ProviderKeys(
+                try await store.providerKeys(), cipher: try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))),
+            cache: ResponseCache(
+                maxBytes: configuration.cache.maxBytes, maxEntryBytes: configuration.cache.maxEntryBytes,
+                shared: configuration.cache.shared ? store.makeSharedCacheTier() : nil))
+    }
+
+    /// Everything but the provider calls: health, metrics, and the management REST API.
+    static func managementRouter(
+        configuration: GatewayConfiguration, store: any DataStore, writer: LogWriter, registry: PrometheusCollectorRegistry,
+        gateways: GatewayDirectory, features: GatewayFeatures, providers: ProviderTable,
+        publicURL: @escaping @Sendable () -> String
+    ) -> Router<GatewayRequestContext> {
+        let router = Router(context: GatewayRequestContext.self)
+        HealthRoutes(store: store, writer: writer).register(on: router)
+        MetricsRoute(registry: registry).register(on: router)
+        ManagementAPI(
+            configuration: configuration,
+            gateways: GatewayEndpoints(directory: gateways, store: store, writer: writer, features: features),
+            logs: LogEndpoints(
+                directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration,
+                publicURL: publicURL),
+            credentials: CredentialEndpoints(directory: gateways, store: store, features: features, providers: providers)
+        ).register(on: router)
+        return router
     }
 
     /// The gateways to serve: those stored, then those of the configuration file, which win

@@ -1,5 +1,7 @@
 import AIGateway
 import GatewayCore
+import Logging
+import ServiceLifecycle
 
 /// What the log writer needs of a store: writing a batch.
 public protocol LogBatchStore: Sendable {
@@ -99,5 +101,24 @@ public protocol CredentialStore: Sendable {
     func deleteProviderKey(id: String, gatewayID: String) async throws -> Bool
 }
 
+/// What a store adds so that several gateway processes sharing it act as one. A store one
+/// process owns (SQLite) adds nothing: the defaults count rate limits in the process, keep
+/// the cache in memory only, and have nothing to sync.
+public protocol ProcessSharing: Sendable {
+    /// The rate limiter of the gateways this store holds.
+    func makeRateLimiter(logger: Logger) -> any RateLimiting
+    /// A cache tier every process shares (`cache.shared`), or nil.
+    func makeSharedCacheTier() -> (any SharedCacheTier)?
+    /// A service that applies other processes' changes (gateways, run tokens, provider keys)
+    /// to this one's `directory` and `features`, or nil.
+    func makeStateSync(directory: GatewayDirectory, features: GatewayFeatures, logger: Logger) -> (any Service)?
+}
+
+extension ProcessSharing {
+    public func makeRateLimiter(logger: Logger) -> any RateLimiting { RateLimiter() }
+    public func makeSharedCacheTier() -> (any SharedCacheTier)? { nil }
+    public func makeStateSync(directory: GatewayDirectory, features: GatewayFeatures, logger: Logger) -> (any Service)? { nil }
+}
+
 /// A store of logs, gateways and credentials: what a running gateway needs.
-public typealias DataStore = LogStore & GatewayRecordStore & CredentialStore
+public typealias DataStore = LogStore & GatewayRecordStore & CredentialStore & ProcessSharing

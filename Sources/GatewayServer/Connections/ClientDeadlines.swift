@@ -1,3 +1,4 @@
+import GatewayCore
 import NIOCore
 
 /// The time limits of one client connection, as a state machine: events from the
@@ -140,5 +141,14 @@ struct ClientDeadlines {
     private static func seconds(_ amount: TimeAmount) -> String {
         let milliseconds = amount.nanoseconds / 1_000_000
         return milliseconds % 1000 == 0 ? "\(milliseconds / 1000) s" : "\(milliseconds) ms"
+    }
+}
+
+extension ClientDeadlines.Limits {
+    /// The limits the configuration's `clients` section sets.
+    init(_ clients: ClientLimits) {
+        self.init(
+            head: .milliseconds(Int64(clients.headTimeoutMs)), bodyIdle: .milliseconds(Int64(clients.bodyIdleTimeoutMs)),
+            body: .milliseconds(Int64(clients.bodyTimeoutMs)), keepAlive: .milliseconds(Int64(clients.keepAliveTimeoutMs)))
     }
 }

@@ -5,6 +5,7 @@ import Logging
 import NIOCore
 import NIOPosix
 import PostgresNIO
+import ServiceLifecycle
 
 /// Logs, gateways and credentials in PostgreSQL, shared by every gateway process that
 /// points at the same database.
@@ -125,6 +126,22 @@ public final class PostgresStore: DataStore {
 
     public func ping() async throws {
         _ = try await rows("SELECT 1 AS one")
+    }
+
+    // MARK: - Several processes as one
+
+    /// Rate limits counted in the database, so that they hold across processes.
+    public func makeRateLimiter(logger: Logger) -> any RateLimiting {
+        PostgresRateLimiter(store: self, logger: logger)
+    }
+
+    public func makeSharedCacheTier() -> (any SharedCacheTier)? {
+        PostgresSharedCache(store: self)
+    }
+
+    /// Other processes' changes apply here within a second (read back every 500 ms).
+    public func makeStateSync(directory: GatewayDirectory, features: GatewayFeatures, logger: Logger) -> (any Service)? {
+        SharedStateSync(store: self, directory: directory, features: features, interval: .milliseconds(500), logger: logger)
     }
 
     public func close() async throws {
