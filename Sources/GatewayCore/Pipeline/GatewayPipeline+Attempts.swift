@@ -6,8 +6,10 @@ import NIOHTTP1
 
 /// The attempt stage: one call to a provider, tried as its retry policy allows.
 extension GatewayPipeline {
-    /// One call to one provider.
-    struct Upstream {
+    /// One call to one provider as the pipeline planned it (the provider URL route's, a
+    /// `/compat` translation's, or a Universal step's): where it goes, what it sends, and what
+    /// becomes of its answer. `send` makes it an ``UpstreamRequest`` for the HTTP client.
+    struct ProviderCall {
         var provider: ProviderDescriptor
         var path: String
         var query: String?
@@ -33,7 +35,7 @@ extension GatewayPipeline {
     /// is not (the client went away), or the attempts run out. The body is replayed on
     /// each attempt. Every attempt has its own log (the first one's is `log`); the second
     /// value is the last attempt's, which an error answer completes.
-    func send(_ call: Upstream, policy: RetryPolicy, log: PendingLog?, draft: LogRecord, eventID: String?) async
+    func send(_ call: ProviderCall, policy: RetryPolicy, log: PendingLog?, draft: LogRecord, eventID: String?) async
         -> (Attempt, PendingLog?)
     {
         var log = log
@@ -79,7 +81,7 @@ extension GatewayPipeline {
 
     /// Sends one request upstream, waiting at most its timeout for the response head, and
     /// sets up the relay of the answer with the gateway's headers added.
-    func forward(_ call: Upstream, log: PendingLog?, eventID: String?, started: ContinuousClock.Instant) async
+    func forward(_ call: ProviderCall, log: PendingLog?, eventID: String?, started: ContinuousClock.Instant) async
         -> Attempt
     {
         let provider = call.provider
@@ -136,7 +138,7 @@ extension GatewayPipeline {
             recorder.begin(status: status, headers: kept)
         }
         headers.addGatewayIDs(logID: log?.id, eventID: eventID)
-        let relay = UpstreamRelay(
+        let relay = ProviderAnswerRelay(
             body: response.body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
             started: started, translator: translator, recorder: recorder)
         metrics.gatewayOverhead((sent - started) + (ContinuousClock.now - headReceived))
@@ -146,7 +148,7 @@ extension GatewayPipeline {
     /// The request a call becomes. Whatever route planned the call, its path and query are
     /// held to ``ProviderPathRule`` here, the last stage before the wire (the routes refuse
     /// such input earlier, each with its own error; the encoder refuses forbidden bytes).
-    private func makeUpstreamRequest(_ call: Upstream) throws -> UpstreamRequest {
+    private func makeUpstreamRequest(_ call: ProviderCall) throws -> UpstreamRequest {
         if let problem = ProviderPathRule.problem(inPath: call.path) ?? call.query.flatMap(ProviderPathRule.problem(inQuery:)) {
             throw GatewayError.badPath("the request cannot be sent to '\(call.provider.slug.rawValue)': \(problem)")
         }
@@ -159,7 +161,7 @@ extension GatewayPipeline {
     }
 }
 
-extension GatewayPipeline.Upstream {
+extension GatewayPipeline.ProviderCall {
     /// The call a `/compat` request (or Universal step) was planned into.
     init(compat target: CompatEndpoint.Target, method: HTTPRequest.Method, headers: HTTPFields, timeoutMs: Int) {
         self.init(

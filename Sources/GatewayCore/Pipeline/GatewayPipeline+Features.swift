@@ -33,7 +33,7 @@ extension GatewayPipeline {
     /// On an authenticated gateway, a request that brings no credential of its own (in any
     /// header or query parameter of ``ClientCredentials``) gets the gateway's stored key for
     /// its provider (alias `default`, or `cf-aig-byok-alias`).
-    func withStoredKey(_ call: Upstream, gateway: GatewaySettings, alias: String?) throws -> Upstream {
+    func withStoredKey(_ call: ProviderCall, gateway: GatewaySettings, alias: String?) throws -> ProviderCall {
         guard gateway.authentication, let header = call.provider.credentialHeader, let name = HTTPField.Name(header),
             !ClientCredentials.present(headers: call.headers, query: call.query),
             let secret = try features.providerKeys.secret(
@@ -59,7 +59,7 @@ extension GatewayPipeline {
     /// Looks the request up in the cache, when its TTL (`cf-aig-cache-ttl`, else the
     /// gateway's `cache_ttl`) says to cache and `cf-aig-skip-cache` does not say otherwise.
     func consultCache(
-        _ call: Upstream, gateway: GatewaySettings, directives: RequestDirectives, log: PendingLog?
+        _ call: ProviderCall, gateway: GatewaySettings, directives: RequestDirectives, log: PendingLog?
     ) async -> CacheDecision {
         guard directives.skipCache != true, let ttl = directives.cacheTTL ?? gateway.cacheTTL, ttl > 0 else {
             return .notApplied
@@ -103,7 +103,7 @@ extension GatewayPipeline {
 
     /// An answer from the cache (or from an identical request in flight), logged as cached.
     private func replay(
-        _ source: CacheReplay.Source, status: Int, headers: HTTPFields, length: Int?, call: Upstream, log: PendingLog?,
+        _ source: CacheReplay.Source, status: Int, headers: HTTPFields, length: Int?, call: ProviderCall, log: PendingLog?,
         eventID: String?, started: ContinuousClock.Instant
     ) -> GatewayResponse {
         log?.update { record in

@@ -90,13 +90,13 @@ public struct GatewayPipeline: Sendable {
         //    model names, in that provider's own format; with the gateway's stored key when
         //    the request brings none.
         let timeoutMs = directives.requestTimeoutMs ?? configuration.requestTimeoutMs
-        var call: Upstream
+        var call: ProviderCall
         do {
             if route.provider == CompatEndpoint.slug {
                 let target = try CompatEndpoint.target(path: route.providerPath, body: body, providers: providers)
-                call = Upstream(compat: target, method: request.method, headers: request.headers, timeoutMs: timeoutMs)
+                call = ProviderCall(compat: target, method: request.method, headers: request.headers, timeoutMs: timeoutMs)
             } else {
-                call = Upstream(
+                call = ProviderCall(
                     provider: try providers.provider(route.provider), path: route.providerPath, query: request.query,
                     method: request.method, headers: request.headers, body: body, timeoutMs: timeoutMs)
             }
@@ -173,9 +173,9 @@ public struct GatewayPipeline: Sendable {
             do {
                 let planned =
                     if let compat = step.compat {
-                        Upstream(compat: compat, method: .post, headers: headers, timeoutMs: timeoutMs)
+                        ProviderCall(compat: compat, method: .post, headers: headers, timeoutMs: timeoutMs)
                     } else {
-                        Upstream(
+                        ProviderCall(
                             provider: try providers.provider(step.provider), path: step.endpoint, query: nil, method: .post,
                             headers: headers, body: step.body, timeoutMs: timeoutMs)
                     }

@@ -4,7 +4,7 @@ import NIOCore
 /// log's capped copy on the way (of the provider's own bytes), translating when the
 /// answer is to go out in another format, recording it for the cache when this request
 /// leads, and completing the log when the body ends, fails, or the client goes away.
-public struct UpstreamRelay: AnswerStream {
+public struct ProviderAnswerRelay: AnswerStream {
     let body: UpstreamBody
     /// The upstream's declared length, when it sent one.
     public let contentLength: Int?
