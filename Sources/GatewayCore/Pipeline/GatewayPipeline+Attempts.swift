@@ -24,19 +24,19 @@ extension GatewayPipeline {
     }
 
     /// What one call to a provider came to: an answer being relayed (of any status), or an
-    /// error of the gateway's own.
+    /// error of the gateway's own, with the log of the attempt it ended, which the error
+    /// answer finishes.
     enum Attempt {
         case answered(GatewayResponse)
-        case failed(GatewayError)
+        case failed(GatewayError, log: PendingLog?)
     }
 
     /// Sends one call with its retry policy: attempt after attempt until one is answered
     /// with a status that is not retried (anything but 429 and 5xx), or fails in a way that
     /// is not (the client went away), or the attempts run out. The body is replayed on
-    /// each attempt. Every attempt has its own log (the first one's is `log`); the second
-    /// value is the last attempt's, which an error answer completes.
+    /// each attempt. Every attempt has its own log (the first one's is `log`).
     func send(_ call: ProviderCall, policy: RetryPolicy, log: PendingLog?, draft: LogRecord, eventID: String?) async
-        -> (Attempt, PendingLog?)
+        -> Attempt
     {
         var log = log
         for attempt in 1...max(1, policy.maxAttempts) {
@@ -56,22 +56,22 @@ extension GatewayPipeline {
                 retryAfterMs = RetryPolicy.retryAfterMs(response.headers[.retryAfter])
                 log?.update { $0.error = "\(note) answered HTTP \(response.status); retried" }
                 await discard(response)
-            case .failed(let error) where !isLast && error != .clientGone:
+            case .failed(let error, _) where !isLast && error != .clientGone:
                 var noted = error
                 noted.message += " (\(note); retried)"
                 log?.finish(.failed(noted), started: attemptStarted)
                 metrics.requestFinished(provider: call.provider.slug.rawValue, status: noted.httpStatus)
             default:
-                return (outcome, log)
+                return outcome
             }
             do {
                 try await retryClock.sleep(for: policy.wait(afterAttempt: attempt, retryAfterMs: retryAfterMs))
             } catch {
-                return (.failed(.clientGone), log)
+                return .failed(.clientGone, log: log)
             }
         }
         // The loop returns on its last attempt.
-        return (.failed(.internal("no attempt ran")), log)
+        return .failed(.internal("no attempt ran"), log: log)
     }
 
     /// Reads an answer that will not be relayed to its end, so that its log is complete.
@@ -89,7 +89,7 @@ extension GatewayPipeline {
         do {
             upstreamRequest = try makeUpstreamRequest(call)
         } catch {
-            return .failed(error as? GatewayError ?? .upstreamUnreachable(provider.slug.rawValue, reason: "\(error)"))
+            return .failed(error as? GatewayError ?? .upstreamUnreachable(provider.slug.rawValue, reason: "\(error)"), log: log)
         }
         log?.update { record in
             // On /compat the log shows the provider really called, and what it was sent.
@@ -106,9 +106,9 @@ extension GatewayPipeline {
         } catch {
             metrics.gatewayOverhead(sent - started)
             switch error {
-            case .timedOut: return .failed(.upstreamTimeout(provider.slug.rawValue, afterMilliseconds: call.timeoutMs))
-            case .unreachable(let reason): return .failed(.upstreamUnreachable(provider.slug.rawValue, reason: reason))
-            case .cancelled: return .failed(.clientGone)
+            case .timedOut: return .failed(.upstreamTimeout(provider.slug.rawValue, afterMilliseconds: call.timeoutMs), log: log)
+            case .unreachable(let reason): return .failed(.upstreamUnreachable(provider.slug.rawValue, reason: reason), log: log)
+            case .cancelled: return .failed(.clientGone, log: log)
             }
         }
         let headReceived = ContinuousClock.now

@@ -113,12 +113,11 @@ public struct GatewayPipeline: Sendable {
 
         // 8. Send it upstream, retrying as the request or the gateway asks, and relay the answer.
         let policy = RetryPolicy(sources: [directives.retrySettings, gateway.retrySettings])
-        let (attempt, lastLog) = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
         var answer: GatewayResponse
-        switch attempt {
+        switch await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID) {
         case .answered(let response): answer = response
-        case .failed(let error):
-            answer = errorResponse(error, log: lastLog, started: started, provider: route.provider, eventID: directives.eventID)
+        case .failed(let error, let attemptLog):
+            answer = errorResponse(error, log: attemptLog, started: started, provider: route.provider, eventID: directives.eventID)
         }
         if case .miss = cacheDecision {
             answer.headers[Self.cacheStatusHeader] = "MISS"
@@ -169,7 +168,6 @@ public struct GatewayPipeline: Sendable {
                 step.requestTimeoutMs ?? step.directives.requestTimeoutMs ?? directives.requestTimeoutMs
                 ?? configuration.requestTimeoutMs
             let attempt: Attempt
-            var lastLog = log
             do {
                 let planned =
                     if let compat = step.compat {
@@ -180,9 +178,9 @@ public struct GatewayPipeline: Sendable {
                             headers: headers, body: step.body, timeoutMs: timeoutMs)
                     }
                 let call = try withStoredKey(planned, gateway: gateway, alias: step.directives.byokAlias ?? directives.byokAlias)
-                (attempt, lastLog) = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
+                attempt = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
             } catch {
-                attempt = .failed(error as? GatewayError ?? .concealing(error))
+                attempt = .failed(error as? GatewayError ?? .concealing(error), log: log)
             }
             switch attempt {
             case .answered(var response):
@@ -191,9 +189,9 @@ public struct GatewayPipeline: Sendable {
                 // Not taken: read the answer to its end so its log is complete, then go on.
                 await discard(response)
                 last = response
-            case .failed(let error):
+            case .failed(let error, let attemptLog):
                 var answer = errorResponse(
-                    error, log: lastLog, started: started, provider: step.provider, eventID: directives.eventID)
+                    error, log: attemptLog, started: started, provider: step.provider, eventID: directives.eventID)
                 answer.headers[Self.stepHeader] = String(index)
                 // A client that went away ends the request: no further step is tried for nobody.
                 if isLast || error == .clientGone { return answer }
