@@ -8,9 +8,10 @@ import Prometheus
 import ServiceLifecycle
 import Synchronization
 
-/// Builds the gateway server from its configuration: opens and migrates the store
-/// (before the port opens), makes the upstream client, log writer and metrics registry,
-/// and mounts the routes.
+/// Builds the gateway server from its configuration: opens the store (a bad database is an
+/// error here), makes the upstream client, log writer and metrics registry, and mounts the
+/// routes. The store runs as the group's first service; before the port opens, the schema
+/// is migrated and the gateways, run tokens and provider keys it holds are read.
 ///
 /// ```swift
 /// let app = try await GatewayApplication.build(configuration: configuration, environment: env)
@@ -34,7 +35,6 @@ public enum GatewayApplication {
     ) async throws -> (application: some ApplicationProtocol, parts: Parts) {
         try configuration.validate()
         let store = try await openStore(configuration.database, logger: logger)
-        try await store.migrate()
 
         let registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
@@ -46,8 +46,9 @@ public enum GatewayApplication {
             idleConnectionsPerHost: configuration.upstreamIdleConnectionsPerHost)
         let providers = try ProviderTable(
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
-        let gateways = try await loadGateways(configuration: configuration, store: store)
-        let features = try await features(configuration: configuration, store: store, logger: logger)
+        let gateways = GatewayDirectory(
+            autoCreate: configuration.autoCreateGateways, maximumGateways: configuration.maximumGateways)
+        let features = try features(configuration: configuration, store: store, logger: logger)
         let pipeline = GatewayPipeline(
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
             metrics: metrics, features: features, retryClock: retryClock)
@@ -67,7 +68,7 @@ public enum GatewayApplication {
         // those in flight, then the upstream pool closes, then auto-created gateways and
         // every accepted log are written, then the store closes.
         let services: [any Service] = [
-            ShutdownAction(name: "store") { try await store.close() },
+            store,
             writer,
             GatewayPersistence(directory: gateways, store: store, logger: logger),
             ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
@@ -75,7 +76,7 @@ public enum GatewayApplication {
             FreedMemoryReturn(logger: logger),
         ] + [store.makeStateSync(directory: gateways, features: features, logger: logger)].compactMap { $0 }
         let limits = ClientDeadlines.Limits(configuration.clients)
-        let application = Application(
+        var application = Application(
             responder: GatewayResponder(providers: ProviderRoute(pipeline: pipeline), router: router.buildResponder()),
             // No server name: the upstream's own `Server` header passes through unchanged.
             server: .http1(configuration: .init(additionalChannelHandlers: [ClientDeadlineHandler(limits: limits, logger: logger)])),
@@ -89,19 +90,23 @@ public enum GatewayApplication {
                 await onServerRunning(port)
             },
             logger: logger)
+        application.beforeServerStarts {
+            try await store.migrate()
+            try await load(configuration: configuration, store: store, into: gateways, features: features)
+        }
         return (application, Parts(pipeline: pipeline, store: store, writer: writer, registry: registry))
     }
 
     /// The pipeline's features, each as the store can provide it: with a store several
     /// processes share, rate limits and the shared cache tier live in it.
-    static func features(configuration: GatewayConfiguration, store: any DataStore, logger: Logger) async throws
+    /// Run tokens and provider keys are read in when the store runs (``load(configuration:store:into:features:)``).
+    static func features(configuration: GatewayConfiguration, store: any DataStore, logger: Logger) throws
         -> GatewayFeatures
     {
         GatewayFeatures(
             rateLimiter: store.makeRateLimiter(logger: logger),
-            runTokens: RunTokens(try await store.runTokens()),
-            providerKeys: ProviderKeys(
-                try await store.providerKeys(), cipher: try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))),
+            runTokens: RunTokens(),
+            providerKeys: ProviderKeys(cipher: try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))),
             cache: ResponseCache(
                 maxBytes: configuration.cache.maxBytes, maxEntryBytes: configuration.cache.maxEntryBytes,
                 shared: configuration.cache.shared ? store.makeSharedCacheTier() : nil))
@@ -127,21 +132,21 @@ public enum GatewayApplication {
         return router
     }
 
-    /// The gateways to serve: those stored, then those of the configuration file, which win
-    /// (and are stored) at every start, so the file stays the source of what it names.
-    static func loadGateways(configuration: GatewayConfiguration, store: any DataStore) async throws
-        -> GatewayDirectory
-    {
+    /// Reads what the store holds into the running gateway: the gateways to serve (those
+    /// stored, then those of the configuration file, which win and are stored at every start,
+    /// so the file stays the source of what it names), the run tokens and the provider keys.
+    static func load(
+        configuration: GatewayConfiguration, store: any DataStore, into gateways: GatewayDirectory, features: GatewayFeatures
+    ) async throws {
         let stored = try await store.gateways()
-        let directory = GatewayDirectory(
-            gateways: stored, autoCreate: configuration.autoCreateGateways,
-            maximumGateways: configuration.maximumGateways)
+        for settings in stored { gateways.put(settings) }
         for var settings in configuration.gateways.values.sorted(by: { $0.id < $1.id }) {
             if let previous = stored.first(where: { $0.id == settings.id }) { settings.createdAt = previous.createdAt }
             try await store.saveGateway(settings)
-            directory.put(settings)
+            gateways.put(settings)
         }
-        return directory
+        features.runTokens.records.replaceAll(try await store.runTokens())
+        features.providerKeys.records.replaceAll(try await store.providerKeys())
     }
 
     /// Opens the store a database setting names: `postgres://...`, or `sqlite:PATH`, `sqlite://PATH` or a plain path.

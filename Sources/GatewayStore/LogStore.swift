@@ -120,5 +120,20 @@ extension ProcessSharing {
     public func makeStateSync(directory: GatewayDirectory, features: GatewayFeatures, logger: Logger) -> (any Service)? { nil }
 }
 
-/// A store of logs, gateways and credentials: what a running gateway needs.
-public typealias DataStore = LogStore & GatewayRecordStore & CredentialStore & ProcessSharing
+/// A store of logs, gateways and credentials: what a running gateway needs. It is a service
+/// of the gateway's group, the first (so it stops last): its `run()` holds what the store
+/// needs while it is used (PostgreSQL's connection pool) and closes it at graceful shutdown.
+/// Used on its own, run it around the work with ``whileRunning(_:)``.
+public typealias DataStore = LogStore & GatewayRecordStore & CredentialStore & ProcessSharing & Service
+
+extension Service {
+    /// Runs this service while `body` runs, then stops it: for a store used outside a
+    /// service group (a command, a test).
+    public func whileRunning<Result: Sendable>(_ body: () async throws -> Result) async throws -> Result {
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await self.run() }
+            defer { group.cancelAll() }
+            return try await body()
+        }
+    }
+}

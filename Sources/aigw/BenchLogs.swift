@@ -23,26 +23,26 @@ struct BenchLogs: AsyncParsableCommand {
         var logger = Logger(label: "aigw.bench-logs")
         logger.logLevel = .warning
         let store = try await GatewayApplication.openStore(database, logger: logger)
-        try await store.migrate()
-        var settings = LogQueueSettings()
-        settings.capacity = count + 1
-        let writer = LogWriter(
-            store: store, settings: settings, metrics: .discarding, logger: logger, prices: try PriceTable.shipped())
-        let writing = Task { try await writer.run() }
-
-        let gatewayID = "bench-\(ULID().description.lowercased())"
-        let records = (0..<count).map { Self.record(gateway: gatewayID, index: $0) }
-        let started = ContinuousClock.now
-        for record in records { writer.submit(record) }
-        await writer.flush(timeout: .seconds(3600))
-        let elapsed = (ContinuousClock.now - started).components
-        let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
-        let written = try await store.count(gatewayID: gatewayID)
-
-        writing.cancel()
-        _ = try? await writing.value
-        _ = try await store.deleteLogs(gatewayID: gatewayID, deletion: LogDeletion())
-        try await store.close()
+        let count = self.count
+        let (written, seconds) = try await store.whileRunning {
+            try await store.migrate()
+            var settings = LogQueueSettings()
+            settings.capacity = count + 1
+            let writer = LogWriter(
+                store: store, settings: settings, metrics: .discarding, logger: logger, prices: try PriceTable.shipped())
+            let gatewayID = "bench-\(ULID().description.lowercased())"
+            let records = (0..<count).map { Self.record(gateway: gatewayID, index: $0) }
+            let (written, seconds) = try await writer.whileRunning {
+                let started = ContinuousClock.now
+                for record in records { writer.submit(record) }
+                await writer.flush(timeout: .seconds(3600))
+                let elapsed = (ContinuousClock.now - started).components
+                let seconds = Double(elapsed.seconds) + Double(elapsed.attoseconds) / 1e18
+                return (try await store.count(gatewayID: gatewayID), seconds)
+            }
+            _ = try await store.deleteLogs(gatewayID: gatewayID, deletion: LogDeletion())
+            return (written, seconds)
+        }
         let kind = database.hasPrefix("postgres") ? "postgresql" : "sqlite"
         Console.line(
             #"{"database":"\#(kind)","logs":\#(written),"seconds":\#(seconds),"logs_per_second":\#(Int(Double(written) / max(seconds, 0.001)))}"#)

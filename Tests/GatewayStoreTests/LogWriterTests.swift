@@ -274,29 +274,29 @@ final class RefusingStore: LogBatchStore {
 struct LogWriterRefusalTests {
     @Test("a value the store refuses costs that log alone; the others of its batch are written", arguments: StoreKind.all)
     func refusedValue(kind: StoreKind) async throws {
-        let store = try await kind.open()
-        var settings = LogQueueSettings()
-        settings.flushIntervalMs = 1
-        let registry = TestMetrics()
-        let writer = LogWriter(
-            store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: Logger(label: "test"))
-        let gateway = "refusal-\(ULID().description.lowercased())"
-        var records = (0..<10).map { sampleRecord(gateway: gateway, index: $0) }
-        // PostgreSQL's status_code is a 32-bit integer: this one is out of range there.
-        records[3].statusCode = Int(Int32.max) + 1
-        let group = ServiceGroup(configuration: .init(services: [writer], logger: Logger(label: "test")))
-        try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            for record in records { writer.submit(record) }
-            await writer.flush(timeout: .seconds(30))
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
+        try await kind.withStore { store in
+            var settings = LogQueueSettings()
+            settings.flushIntervalMs = 1
+            let registry = TestMetrics()
+            let writer = LogWriter(
+                store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: Logger(label: "test"))
+            let gateway = "refusal-\(ULID().description.lowercased())"
+            var records = (0..<10).map { sampleRecord(gateway: gateway, index: $0) }
+            // PostgreSQL's status_code is a 32-bit integer: this one is out of range there.
+            records[3].statusCode = Int(Int32.max) + 1
+            let group = ServiceGroup(configuration: .init(services: [writer], logger: Logger(label: "test")))
+            try await withThrowingTaskGroup(of: Void.self) { tasks in
+                tasks.addTask { try await group.run() }
+                for record in records { writer.submit(record) }
+                await writer.flush(timeout: .seconds(30))
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+            }
+            let refusedByThisStore = kind == .postgres ? 1 : 0
+            #expect(try await store.count(gatewayID: gateway) == 10 - refusedByThisStore)
+            if kind == .postgres { #expect(try await store.log(id: records[3].id, gatewayID: gateway) == nil) }
+            #expect(try registry.expectCounter("aigw_logs_dropped_total").totalValue == refusedByThisStore)
         }
-        let refusedByThisStore = kind == .postgres ? 1 : 0
-        #expect(try await store.count(gatewayID: gateway) == 10 - refusedByThisStore)
-        if kind == .postgres { #expect(try await store.log(id: records[3].id, gatewayID: gateway) == nil) }
-        #expect(try registry.expectCounter("aigw_logs_dropped_total").totalValue == refusedByThisStore)
-        try await store.close()
     }
 
     @Test("SQLite: a broken constraint is a refusal; a malformed statement or an unrelated error is not")

@@ -47,15 +47,18 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
 
     var testDescription: String { rawValue }
 
-    /// A new, empty, migrated store: a fresh SQLite file, or a fresh PostgreSQL database.
-    func open() async throws -> any DataStore {
+    /// Runs `body` with a new, empty, migrated store (a fresh SQLite file, or a fresh
+    /// PostgreSQL database), the store running while it does.
+    func withStore<Result: Sendable>(_ body: (any DataStore) async throws -> Result) async throws -> Result {
         let store: any DataStore
         switch self {
         case .sqlite: store = try await SQLiteStore.open(path: temporaryDatabasePath())
         case .postgres: store = try await PostgresStore.open(url: try await Self.freshPostgresDatabase())
         }
-        try await store.migrate()
-        return store
+        return try await store.whileRunning {
+            try await store.migrate()
+            return try await body(store)
+        }
     }
 
     /// Creates a database of its own for one test on the test server and returns its URL.
@@ -66,8 +69,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
         }
         let name = "aigw_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
         let admin = try await PostgresStore.open(url: url)
-        _ = try await admin.rows("CREATE DATABASE \(name)")
-        try await admin.close()
+        try await admin.whileRunning { _ = try await admin.rows("CREATE DATABASE \(name)") }
         var components = URLComponents(string: url)!
         components.path = "/" + name
         return components.string!

@@ -4,19 +4,21 @@ import GatewayCore
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import PostgresNIO
 import ServiceLifecycle
 
 /// Logs, gateways and credentials in PostgreSQL, shared by every gateway process that
 /// points at the same database.
 ///
-/// One `PostgresClient` (a connection pool) runs for the store's lifetime. Logs arrive in
-/// batches from the writer: one transaction each, multi-row `INSERT`s of up to 1,000 rows.
+/// The store is a `Service`: its connection pool (`PostgresClient`) runs in ``run()``, as the
+/// first service of the gateway's group (it stops last, after every log is written); a
+/// query waits until it runs. Logs arrive in batches from the writer: one transaction each,
+/// one `INSERT` of up to 1,000 rows.
 /// Migrations are versioned and run under an advisory lock, so processes starting together
 /// apply each one once.
 public final class PostgresStore: DataStore {
     let client: PostgresClient
-    private let running: Task<Void, Never>
     let logger: Logger
     /// The URL without its password, for messages.
     public let description: String
@@ -28,7 +30,11 @@ public final class PostgresStore: DataStore {
         self.client = client
         self.logger = logger
         self.description = description
-        self.running = Task { await client.run() }
+    }
+
+    /// Runs the connection pool until graceful shutdown (or cancellation).
+    public func run() async throws {
+        try? await cancelWhenGracefulShutdown { await self.client.run() }
     }
 
     /// Connects to `postgres://user:password@host:port/database` (`?sslmode=disable|prefer|require`).
@@ -60,16 +66,39 @@ public final class PostgresStore: DataStore {
         } catch {
             throw ConfigurationError("database: cannot reach \(description): \(error)")
         }
-        let store = PostgresStore(
-            client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger,
-            description: description)
+        // Credentials and database are checked now, on a connection of their own: the pool
+        // runs only once the store runs as a service.
+        let check = PostgresConnection.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres",
+            password: components.password, database: database.isEmpty ? nil : database,
+            tls: try Self.connectionTLS(mode))
         do {
-            try await withTimeout(.seconds(15)) { try await store.ping() }
+            try await withTimeout(.seconds(15)) {
+                let connection = try await PostgresConnection.connect(
+                    on: MultiThreadedEventLoopGroup.singleton.any(), configuration: check, id: 0, logger: logger)
+                do {
+                    _ = try await connection.query("SELECT 1", logger: logger)
+                } catch {
+                    try? await connection.close()
+                    throw error
+                }
+                try await connection.close()
+            }
         } catch {
-            store.running.cancel()
             throw ConfigurationError("database: cannot use \(description): \(String(reflecting: error))")
         }
-        return store
+        return PostgresStore(
+            client: PostgresClient(configuration: configuration, backgroundLogger: logger), logger: logger,
+            description: description)
+    }
+
+    /// The TLS of the one-off connection that checks the credentials, as `sslmode` says.
+    private static func connectionTLS(_ mode: String) throws -> PostgresConnection.Configuration.TLS {
+        switch mode {
+        case "disable": .disable
+        case "prefer", "allow": .prefer(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        default: .require(try NIOSSLContext(configuration: .makeClientConfiguration()))
+        }
     }
 
     static func isLoopback(_ host: String) -> Bool { ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host) }
@@ -144,9 +173,8 @@ public final class PostgresStore: DataStore {
         SharedStateSync(store: self, directory: directory, features: features, interval: .milliseconds(500), logger: logger)
     }
 
-    public func close() async throws {
-        running.cancel()
-    }
+    /// Nothing to do: the pool closes when ``run()`` ends.
+    public func close() async throws {}
 }
 
 extension PostgresBindings {

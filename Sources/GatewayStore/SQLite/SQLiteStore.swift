@@ -4,6 +4,8 @@ import GatewayCore
 import Logging
 import NIOCore
 import SQLiteNIO
+import Synchronization
+import ServiceLifecycle
 
 /// Logs and gateways in an SQLite file in WAL mode.
 ///
@@ -18,6 +20,7 @@ public final class SQLiteStore: DataStore {
     private let writes = WriteTurns()
     /// The database file.
     public let path: String
+    private let isOpen = Mutex(true)
 
     /// Rows per INSERT statement: 33 columns each stays under SQLite's 32,766 bound variables.
     static let rowsPerStatement = 400
@@ -215,9 +218,19 @@ public final class SQLiteStore: DataStore {
         _ = try await api.query("SELECT 1 AS one")
     }
 
+    /// Closes both connections, once; later calls do nothing.
     public func close() async throws {
-        try await api.close()
-        try await connection.close()
+        guard isOpen.withLock({ open in defer { open = false }; return open }) else { return }
+        // The future-returning close: the async one does nothing in a cancelled task, and
+        // ``run()`` closes the store when its task is cancelled.
+        try await api.close().get()
+        try await connection.close().get()
+    }
+
+    /// Holds the file open until graceful shutdown (or cancellation), then closes it.
+    public func run() async throws {
+        try? await gracefulShutdown()
+        try await close()
     }
 
     // MARK: - Statements
