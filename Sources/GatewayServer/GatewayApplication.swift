@@ -64,17 +64,9 @@ public enum GatewayApplication {
             configuration: configuration, store: store, writer: writer, registry: registry, gateways: gateways,
             features: features, providers: providers, publicURL: publicURL)
 
-        // Shutdown runs in reverse order: the server stops taking requests and finishes
-        // those in flight, then the upstream pool closes, then auto-created gateways and
-        // every accepted log are written, then the store closes.
-        let services: [any Service] = [
-            store,
-            writer,
-            GatewayPersistence(directory: gateways, store: store, logger: logger),
-            ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
-            ResponseCache.Eviction(cache: features.cache, interval: .milliseconds(configuration.cache.evictionIntervalMs)),
-            FreedMemoryReturn(logger: logger),
-        ] + [store.makeStateSync(directory: gateways, features: features, logger: logger)].compactMap { $0 }
+        let services = services(
+            configuration: configuration, store: store, writer: writer, gateways: gateways, features: features,
+            upstream: upstream, logger: logger)
         let limits = ClientDeadlines.Limits(configuration.clients)
         var application = Application(
             responder: GatewayResponder(providers: ProviderRoute(pipeline: pipeline), router: router.buildResponder()),
@@ -95,6 +87,23 @@ public enum GatewayApplication {
             try await load(configuration: configuration, store: store, into: gateways, features: features)
         }
         return (application, Parts(pipeline: pipeline, store: store, writer: writer, registry: registry))
+    }
+
+    /// The services that run beside the server. Shutdown runs in reverse order: the server
+    /// stops taking requests and finishes those in flight, then the upstream pool closes,
+    /// then auto-created gateways and every accepted log are written, then the store closes.
+    static func services(
+        configuration: GatewayConfiguration, store: any DataStore, writer: LogWriter, gateways: GatewayDirectory,
+        features: GatewayFeatures, upstream: UpstreamClient, logger: Logger
+    ) -> [any Service] {
+        [
+            store,
+            writer,
+            GatewayPersistence(directory: gateways, store: store, logger: logger),
+            ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
+            ResponseCache.Eviction(cache: features.cache, interval: .milliseconds(configuration.cache.evictionIntervalMs)),
+            FreedMemoryReturn(logger: logger),
+        ] + [store.makeStateSync(directory: gateways, features: features, logger: logger)].compactMap { $0 }
     }
 
     /// The pipeline's features, each as the store can provide it: with a store several

@@ -1,12 +1,14 @@
 """Credentials separate cached answers whichever header the real SDKs put them in.
 
 Anthropic's SDK sends `api_key` as `x-api-key` and `auth_token` as `authorization: Bearer`;
-OpenAI's sends `authorization: Bearer`. Two callers with different keys must never share an
+OpenAI's sends `authorization: Bearer`; Google's (google-genai) sends `x-goog-api-key`. Two callers with different keys must never share an
 answer through the cache, and the same caller gets its own answer back as a hit.
 """
 
 import anthropic
 import openai
+from google import genai
+from google.genai import types
 
 CACHED = {"cf-aig-cache-ttl": "60"}
 PROMPT = [{"role": "user", "content": "the same question"}]
@@ -47,3 +49,17 @@ def test_openai_keys_do_not_share_cached_answers(gateway):
     assert cache_status(ask("sk-alice")) == "MISS"
     assert cache_status(ask("sk-bob")) == "MISS"
     assert cache_status(ask("sk-alice")) == "HIT"
+
+
+def test_google_keys_do_not_share_cached_answers(gateway):
+    url = gateway.gateway_url("cred-gw4", "google-ai-studio")
+
+    def ask(key):
+        client = genai.Client(api_key=key, http_options=types.HttpOptions(base_url=url, headers=CACHED))
+        response = client.models.generate_content(model="gemini-2.0-flash", contents="the same question")
+        headers = {name.lower(): value for name, value in response.sdk_http_response.headers.items()}
+        return headers.get("cf-aig-cache-status")
+
+    assert ask("AIza-alice") == "MISS"
+    assert ask("AIza-bob") == "MISS", "bob was served alice's cached answer"
+    assert ask("AIza-alice") == "HIT"
