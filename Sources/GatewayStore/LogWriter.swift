@@ -133,10 +133,14 @@ public final class LogWriter: LogSink, Service {
         await flush()
     }
 
+    /// Where the writer's own work runs: a thread of its own, off the event loops that serve
+    /// clients (the store's driver does its blocking calls on its own threads).
+    static let executor = DedicatedThreadExecutor(name: "aigw-log-writer")
+
     /// Writes batches until graceful shutdown, then drains the queue and returns.
     public func run() async throws {
         await withGracefulShutdownHandler {
-            await self.writeLoop()
+            await withTaskExecutorPreference(Self.executor) { await self.writeLoop() }
         } onGracefulShutdown: {
             self.state.withLock { $0.shuttingDown = true }
             self.ring.yield()

@@ -34,7 +34,7 @@ public final class PostgresStore: DataStore {
 
     /// Runs the connection pool until graceful shutdown (or cancellation).
     public func run() async throws {
-        try? await cancelWhenGracefulShutdown { await self.client.run() }
+        await cancelWhenGracefulShutdown { await self.client.run() }
     }
 
     /// Connects to `postgres://user:password@host:port/database` (`?sslmode=disable|prefer|require`).
