@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// A task executor with one thread of its own: work given to it (with
 /// `withTaskExecutorPreference`) runs there, never on the event loops that serve clients.

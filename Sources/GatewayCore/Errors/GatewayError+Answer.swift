@@ -2,17 +2,18 @@ import HTTPTypes
 import NIOCore
 
 extension GatewayError {
-    /// The answer a client gets for this error: its status, the JSON error body, the error's
-    /// own headers (`retry-after`, `connection: close`) and the log and event ids. A pure
-    /// function: finishing the log and counting the request are the pipeline's.
-    func answer(logID: String?, eventID: String?) -> GatewayResponse {
+    /// The answer a client gets for this error: its status, `body` (the error's JSON body,
+    /// ``body``, made once by the caller, who logs it too), the error's own headers
+    /// (`retry-after`, `connection: close`) and the log and event ids. A pure function:
+    /// finishing the log and counting the request are the pipeline's.
+    func answer(body: ByteBuffer, logID: String?, eventID: String?) -> GatewayResponse {
         var headers = HTTPFields()
         headers[.contentType] = "application/json"
         for (name, value) in self.headers {
             if let name = HTTPField.Name(name) { headers[name] = value }
         }
         headers.addGatewayIDs(logID: logID, eventID: eventID)
-        return GatewayResponse(status: httpStatus, headers: headers, body: .buffer(ByteBuffer(bytes: body)))
+        return GatewayResponse(status: httpStatus, headers: headers, body: .buffer(body))
     }
 }
 

@@ -55,8 +55,9 @@ enum LogEnding {
     /// The answer went to the client, whole or streamed: the capped copy of the provider's
     /// bytes, and what went wrong on the way (a provider breaking off, a client leaving).
     case relayed(BodyCapture, problem: String?)
-    /// The gateway answered with its own error (its body is what the log keeps).
-    case failed(GatewayError)
+    /// The gateway answered with its own error; `body` is the JSON error body the client got
+    /// (made once, for the answer and the log).
+    case failed(GatewayError, body: ByteBuffer)
     /// The answer was dropped before its relay ran.
     case neverSent
 
@@ -69,12 +70,12 @@ enum LogEnding {
                 record.success = false
                 record.error = problem
             }
-        case .failed(let error):
+        case .failed(let error, let body):
             record.statusCode = error.httpStatus
             record.success = false
             record.error = error.message
             record.responseContentType = "application/json"
-            record.response = BodyCapture(cap: record.response.cap, body: ByteBuffer(bytes: error.body))
+            record.response = BodyCapture(cap: record.response.cap, body: body)
         case .neverSent:
             if record.error == nil { record.error = "the answer was never sent to the client" }
             record.success = false

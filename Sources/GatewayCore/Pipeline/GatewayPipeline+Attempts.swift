@@ -59,7 +59,7 @@ extension GatewayPipeline {
             case .failed(let error, _) where !isLast && error != .clientGone:
                 var noted = error
                 noted.message += " (\(note); retried)"
-                log?.finish(.failed(noted), started: attemptStarted)
+                log?.finish(.failed(noted, body: ByteBuffer(bytes: noted.body)), started: attemptStarted)
                 metrics.requestFinished(provider: call.provider.slug.rawValue, status: noted.httpStatus)
             default:
                 return outcome

@@ -232,16 +232,17 @@ public struct GatewayPipeline: Sendable {
         logged ? PendingLog(draft, sink: logs) : nil
     }
 
-    /// Answers with the gateway's own error (``GatewayError/answer(logID:eventID:)``), finishing
-    /// the log with it and counting the request.
+    /// Answers with the gateway's own error (``GatewayError/answer(body:logID:eventID:)``),
+    /// finishing the log with it and counting the request. The JSON body is encoded once.
     func errorResponse(
         _ error: any Error, log: PendingLog?, started: ContinuousClock.Instant, provider: String?,
         eventID: String? = nil
     ) -> GatewayResponse {
         let gatewayError = error as? GatewayError ?? .concealing(error)
-        log?.finish(.failed(gatewayError), started: started)
+        let body = ByteBuffer(bytes: gatewayError.body)
+        log?.finish(.failed(gatewayError, body: body), started: started)
         metrics.requestFinished(provider: provider ?? "none", status: gatewayError.httpStatus)
-        return gatewayError.answer(logID: log?.id, eventID: eventID)
+        return gatewayError.answer(body: body, logID: log?.id, eventID: eventID)
     }
 
     static let logIDHeader = HTTPField.Name(GatewayHeader.logID)!

@@ -22,20 +22,14 @@ extension PostgresStore {
         var deleted = false
         try await transaction { connection in
             for table in ["logs", "run_tokens", "provider_keys", "rate_windows", "rate_admissions"] {
-                _ = try await connection.query(PostgresQuery(unsafeSQL: "DELETE FROM \(table) WHERE gateway_id = $1", binds: Self.binds([.text(id)])), logger: logger)
+                _ = try await connection.query(Self.query("DELETE FROM \(table) WHERE gateway_id = ?", [.text(id)]), logger: logger)
             }
             let rows = try await connection.query(
-                PostgresQuery(unsafeSQL: "DELETE FROM gateways WHERE id = $1 RETURNING id", binds: Self.binds([.text(id)])),
+                Self.query("DELETE FROM gateways WHERE id = ? RETURNING id", [.text(id)]),
                 logger: logger)
             for try await _ in rows { deleted = true }
         }
         return deleted
-    }
-
-    static func binds(_ values: [StoreValue]) -> PostgresBindings {
-        var binds = PostgresBindings(capacity: values.count)
-        for value in values { binds.append(value) }
-        return binds
     }
 
     // MARK: - Credentials

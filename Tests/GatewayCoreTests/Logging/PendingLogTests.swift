@@ -40,7 +40,7 @@ struct PendingLogTests {
         let sink = Collected()
         let log = PendingLog(draft(), sink: sink)
         let error = GatewayError.upstreamTimeout("openai", afterMilliseconds: 100)
-        log.finish(.failed(error), started: .now)
+        log.finish(.failed(error, body: ByteBuffer(bytes: error.body)), started: .now)
         let record = sink.all.first
         #expect(record?.statusCode == error.httpStatus)
         #expect(record?.success == false)

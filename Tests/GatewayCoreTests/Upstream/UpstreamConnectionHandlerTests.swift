@@ -196,7 +196,7 @@ struct UpstreamConnectionHandlerTests {
         let outcome = try midBody.send()
         midBody.receive(.head(Self.okHead), .body(ByteBuffer(string: "partial")))
         let response = try #require(outcome.response)
-        try midBody.channel.close().wait()
+        try await midBody.channel.close().get()
         await #expect(throws: UpstreamFailure.unreachable("the provider closed the connection")) {
             for try await _ in response.body {}
         }
