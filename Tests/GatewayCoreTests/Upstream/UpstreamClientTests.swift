@@ -290,11 +290,12 @@ struct UpstreamClientTests {
 
     @Test("nobody listening: unreachable, saying the connection was refused")
     func refused() async throws {
-        let upstream = try await ScriptedUpstream.start { _, _ in [] }
-        let port = upstream.port
-        try await upstream.stop()
+        // A port bound and never listened on: nobody answers, and no server that other tests
+        // start meanwhile can take it (a port merely freed could be bound again by one).
+        let socket = try BoundPort()
+        defer { socket.close() }
         let client = try UpstreamClient(connectionsPerHost: 8)
-        let failed = await failure { try await client.send(try request(port), timeout: .seconds(5)) }
+        let failed = await failure { try await client.send(try request(socket.port), timeout: .seconds(5)) }
         #expect(failed == .unreachable("connection refused"))
     }
 

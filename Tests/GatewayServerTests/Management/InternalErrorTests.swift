@@ -34,7 +34,7 @@ struct CollectingWriter: ResponseBodyWriter {
 
     mutating func write(_ chunk: ByteBuffer) async throws {
         var chunk = chunk
-        collected.buffer.withLock { $0.writeBuffer(&chunk) }
+        collected.buffer.withLock { _ = $0.writeBuffer(&chunk) }
     }
 
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
