@@ -3,6 +3,7 @@ import Foundation
 import GatewayCore
 import GatewayStore
 import Hummingbird
+import HummingbirdCore
 import Logging
 import Prometheus
 import ServiceLifecycle
@@ -67,11 +68,15 @@ public enum GatewayApplication {
         let services = services(
             configuration: configuration, store: store, writer: writer, gateways: gateways, features: features,
             upstream: upstream, logger: logger)
-        let limits = ClientDeadlines.Limits(configuration.clients)
+        // Hummingbird accepts connections; what happens on each is the gateway's own (GatewayHTTPChannel).
+        let responder = GatewayResponder(
+            providers: ProviderRoute(pipeline: pipeline), router: router.buildResponder(), logger: logger)
+        let connections = GatewayHTTPChannel(
+            responder: responder, deadlines: ClientDeadlines.Limits(configuration.clients),
+            maxBodyBytes: configuration.maxRequestBodyBytes, logger: logger)
         var application = Application(
-            responder: GatewayResponder(providers: ProviderRoute(pipeline: pipeline), router: router.buildResponder()),
-            // No server name: the upstream's own `Server` header passes through unchanged.
-            server: .http1(configuration: .init(additionalChannelHandlers: [ClientDeadlineHandler(limits: limits, logger: logger)])),
+            responder: router.buildResponder(),  // unused: GatewayHTTPChannel answers every request
+            server: HTTPServerBuilder { _ in connections },
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil,
                 availableConnectionsDelegate: ClientConnectionCap(maximum: configuration.clients.maxConnections, logger: logger)),

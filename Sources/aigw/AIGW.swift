@@ -6,14 +6,14 @@ import Logging
 import Glibc
 #endif
 
-/// The process entry: logging and Swift concurrency's executor are set before anything
-/// else runs (see `ConcurrencyOnEventLoops`).
+/// The process entry: the heap and logging are set up before anything else runs. (Each
+/// request is answered in a task that prefers its connection's event loop, an
+/// `EventLoopTaskExecutor`; everything else runs on Swift's own executor.)
 @main
 enum Entry {
     static func main() async {
         limitMallocArenas()
         LoggingSystem.bootstrap { label in StandardErrorLogHandler(label: label) }
-        ConcurrencyOnEventLoops.install()
         await AIGW.main()
     }
 }

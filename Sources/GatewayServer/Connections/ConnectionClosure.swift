@@ -2,43 +2,14 @@ import GatewayCore
 import NIOCore
 import Synchronization
 
-/// Knows, for each open client connection, when it closes, so that a client that goes away
-/// cancels its upstream call instead of leaving it running (and burning tokens).
-///
-/// The server allows half-closed connections (HTTP's pipeline handler then holds a client's
-/// FIN as an `inputClosed` event while a response is pending), so the close is watched by a
-/// pass-through handler at the front of the connection's pipeline, which sees the FIN when
-/// it arrives. A client that half-closes while waiting is taken as gone, as Hummingbird's
-/// own inbound-close handling does. One ``ConnectionClosure`` per connection, added on its
-/// first request and forgotten when the channel closes: requests on a keep-alive connection
-/// share it, and nothing accumulates per request.
-final class ClientConnections: Sendable {
-    private let closures = Mutex<[ObjectIdentifier: ConnectionClosure]>([:])
-
-    /// The close signal of the connection `channel`.
-    func closure(of channel: any Channel) -> ConnectionClosure {
-        let id = ObjectIdentifier(channel)
-        let (closure, isNew) = closures.withLock { closures -> (ConnectionClosure, Bool) in
-            if let known = closures[id] { return (known, false) }
-            let made = ConnectionClosure()
-            closures[id] = made
-            return (made, true)
-        }
-        if isNew {
-            channel.pipeline.addHandler(CloseWatcher(closure: closure), position: .first).whenFailure { _ in
-                closure.close()  // the channel closed before the watcher could be added
-            }
-            channel.closeFuture.whenComplete { _ in
-                self.closures.withLock { _ = $0.removeValue(forKey: id) }
-                closure.close()
-            }
-        }
-        return closure
-    }
-}
-
 /// Passes everything on untouched, and marks the connection closed when the client's side
 /// of it ends (FIN, reset, or the channel going inactive).
+///
+/// The server allows half-closed connections (HTTP's pipeline handler then holds a client's
+/// FIN as an `inputClosed` event while a response is pending), so the close is watched at the
+/// front of the connection's pipeline, which sees the FIN when it arrives. A client that
+/// half-closes while waiting is taken as gone, as Hummingbird's own inbound-close handling
+/// does. One ``ConnectionClosure`` per connection, made when it is set up.
 final class CloseWatcher: ChannelInboundHandler, Sendable {
     typealias InboundIn = NIOAny
     let closure: ConnectionClosure
