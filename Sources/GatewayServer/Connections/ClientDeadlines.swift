@@ -4,7 +4,7 @@ import NIOCore
 /// The time limits of one client connection, as a state machine: events from the
 /// connection (a request head, body bytes, the request's end, an answer's end, the alarm)
 /// go in; what to do (arm the alarm for a deadline, close the connection and why) comes out.
-/// ``ClientDeadlineHandler`` carries the actions out; the tests drive this without sockets.
+/// ``GatewayHTTPHandler`` carries the actions out; the tests drive this without sockets.
 ///
 /// Only the client's own sending is timed. Once a request is read, the connection waits for
 /// the gateway's answer as long as that takes: the request's timeout governs the provider.

@@ -5,9 +5,9 @@ import NIOCore
 /// once, its body is gathered up to the limit and handed over when complete, and the
 /// connection is kept for the next request or closed when the answer ends.
 ///
-/// Pipelined requests wait in NIO's `HTTPServerPipelineHandler` until the answer before them
-/// has ended and its request has been read to the end, so a head never arrives mid-exchange
-/// from a well-formed stream. The machine holds no I/O: the handler feeds it what it reads and
+/// Pipelined requests wait (``holdsIncoming``) until the answer before them has ended and its
+/// request has been read to the end, so a head never arrives mid-exchange from a well-formed
+/// stream. The machine holds no I/O: the handler feeds it what it reads and
 /// writes and carries out the actions it returns.
 struct ClientExchangeStateMachine {
     /// What the handler does next.
@@ -62,6 +62,20 @@ struct ClientExchangeStateMachine {
     /// Whether the connection waits for a request (no exchange under way).
     var isIdle: Bool {
         if case .idle = state { return true }
+        return false
+    }
+
+    /// Whether what the client sends next must wait: its request has been read to the end
+    /// and the answer has not ended (HTTP/1.1 answers in order, so a pipelined request waits,
+    /// and nothing more is read from the socket meanwhile).
+    var holdsIncoming: Bool {
+        if case .exchanging(_, true, _) = state { return true }
+        return false
+    }
+
+    /// Whether the connection is closing: anything more the client sends is dropped.
+    var isClosed: Bool {
+        if case .closed = state { return true }
         return false
     }
 

@@ -3,12 +3,11 @@ import HummingbirdCore
 import Logging
 import NIOCore
 import NIOHTTP1
-import NIOHTTPTypesHTTP1
 
-/// How each accepted client connection is set up: HTTP/1 decoding and encoding with NIO's
-/// pipelining and protocol-error handlers, conversion to HTTP types, the client deadlines,
-/// and ``GatewayHTTPHandler`` at the end. Hummingbird's server accepts connections, caps
-/// their number and shuts down gracefully; what happens on a connection is the gateway's.
+/// How each accepted client connection is set up: a watcher of the client's close (first, to
+/// see a FIN at once), NIO's HTTP/1 request decoder (llhttp), and ``GatewayHTTPHandler``,
+/// which does the rest. Hummingbird's server accepts connections, caps their number and
+/// shuts down gracefully; what happens on a connection is the gateway's.
 struct GatewayHTTPChannel: ServerChildChannel {
     /// A set-up connection.
     struct Connection: ServerChildChannelValue {
@@ -24,18 +23,12 @@ struct GatewayHTTPChannel: ServerChildChannel {
         channel.eventLoop.makeCompletedFuture {
             let closure = ConnectionClosure()
             let handlers = channel.pipeline.syncOperations
-            // First, to see the client's FIN before the pipelining handler holds it back.
             try handlers.addHandler(CloseWatcher(closure: closure))
-            try handlers.configureHTTPServerPipeline(
-                withPipeliningAssistance: true,  // a pipelined request waits until the answer before it ends
-                withErrorHandling: true,  // a request HTTP/1 cannot parse gets a 400, and the connection closes
-                withOutboundHeaderValidation: true)
-            try handlers.addHandler(HTTP1ToHTTPServerCodec(secure: false))
-            try handlers.addHandler(ClientDeadlineHandler(limits: deadlines, logger: self.logger))
+            try handlers.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .dropBytes)))
             try handlers.addHandler(
                 GatewayHTTPHandler(
                     responder: responder, executor: EventLoopTaskExecutor(eventLoop: channel.eventLoop), closure: closure,
-                    maxBodyBytes: maxBodyBytes))
+                    maxBodyBytes: maxBodyBytes, deadlines: deadlines, logger: self.logger))
             return Connection(channel: channel)
         }
     }
