@@ -110,7 +110,9 @@ let package = Package(
         // The seed's steps walked through with the binding against a running gateway.
         .executableTarget(name: "SeedExample", dependencies: ["AIGateway"]),
         // What the test suites share (waiting for a condition, for one); not shipped.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(
+            name: "TestSupport", dependencies: [.product(name: "PropertyBased", package: "swift-property-based")],
+            path: "Tests/TestSupport"),
         .testTarget(
             name: "AIGatewayTests",
             dependencies: ["AIGateway", .product(name: "PropertyBased", package: "swift-property-based")]),
@@ -144,7 +146,9 @@ let package = Package(
                 "MockUpstream",
                 "TestSupport",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
     ],

@@ -2,6 +2,7 @@ import Foundation
 import NIOCore
 import PropertyBased
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import GatewayCore

@@ -3,6 +3,7 @@ import Foundation
 import HTTPTypes
 import NIOCore
 import PropertyBased
+import TestSupport
 import Testing
 
 @testable import GatewayCore

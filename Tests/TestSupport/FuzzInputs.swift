@@ -4,19 +4,19 @@ import PropertyBased
 /// Inputs for the fuzz properties: text built from the pieces a parser cares about (its
 /// delimiters, escapes, keywords and the bytes an attacker reaches for) mixed with arbitrary
 /// bytes, so that both deep and shallow paths of the parser are reached.
-enum FuzzInputs {
+public enum FuzzInputs {
     /// How many inputs each property tries: `AIGW_FUZZ_COUNT`, else 1,000 (CI's bound).
-    static let count = Int(ProcessInfo.processInfo.environment["AIGW_FUZZ_COUNT"] ?? "") ?? 1000
+    public static let count = Int(ProcessInfo.processInfo.environment["AIGW_FUZZ_COUNT"] ?? "") ?? 1000
 
     /// Bytes an attacker reaches for in any text.
-    static let hostile = [
+    public static let hostile = [
         "\r", "\n", "\r\n", "\u{0}", "\t", " ", "%", "%00", "%0d%0a", "%2e", "%2E", "%2f", "%2F", "%5c", "%25", "..", ".", "/",
         "\\", "#", "?", "&", "=", "@", ":", "\"", "'", "\u{FF0E}", "\u{0430}", "é", "😀", "\u{7F}", "<script>",
     ]
 
     /// Text of 0 to `length` pieces, each one of `pieces`, a hostile piece, or a random byte
     /// (which may leave the text's UTF-8 repaired: the parsers see what a String can hold).
-    static func text(_ pieces: [String], length: ClosedRange<Int> = 0...16) -> Generator<String, some SendableSequenceType> {
+    public static func text(_ pieces: [String], length: ClosedRange<Int> = 0...16) -> Generator<String, some SendableSequenceType> {
         let all = pieces + hostile
         return Gen.int(in: 0...(all.count + 255)).array(of: length).map { choices in
             var bytes: [UInt8] = []
@@ -28,7 +28,7 @@ enum FuzzInputs {
     }
 
     /// Raw bytes of 0 to `length` pieces, as ``text(_:length:)`` but never repaired.
-    static func bytes(_ pieces: [String], length: ClosedRange<Int> = 0...24) -> Generator<[UInt8], some SendableSequenceType> {
+    public static func bytes(_ pieces: [String], length: ClosedRange<Int> = 0...24) -> Generator<[UInt8], some SendableSequenceType> {
         let all = pieces + hostile
         return Gen.int(in: 0...(all.count + 255)).array(of: length).map { choices in
             var bytes: [UInt8] = []
@@ -40,7 +40,7 @@ enum FuzzInputs {
     }
 
     /// Pieces of JSON text.
-    static let json = [
+    public static let json = [
         "{", "}", "[", "]", ",", ":", "\"", "\"a\"", "\"model\"", "\"messages\"", "\"provider\"", "\"endpoint\"", "\"query\"",
         "\"headers\"", "\"config\"", "true", "false", "null", "0", "-1", "1.5e3", "01", "\\u0000", "\\ud800", "\\\"", " ",
     ]
@@ -48,7 +48,7 @@ enum FuzzInputs {
     /// `s` percent-decoded again and again until nothing is left to decode, or what is left
     /// is no escape (`%25` is a literal `%`): Foundation's decoder, the oracle the path rule
     /// is checked against.
-    static func fullyDecoded(_ s: String) -> String? {
+    public static func fullyDecoded(_ s: String) -> String? {
         var current = s
         for _ in 0..<8 {
             guard current.contains("%") else { return current }
