@@ -49,7 +49,7 @@ public enum ClientCredentials {
 
     /// Whether one header value holds a credential.
     static func carriesCredential(_ value: String) -> Bool {
-        let trimmed = value.trimmingCharacters(in: .whitespaces)
+        let trimmed = value.trimmingHTTPWhitespace
         return !trimmed.isEmpty && trimmed.lowercased() != "bearer"
     }
 

@@ -17,7 +17,7 @@ public enum ForwardedHeaders {
     /// The client's headers as they go to the upstream. `Expect` stops too: the gateway has
     /// the whole body before it calls, so there is nothing to wait for.
     public static func toUpstream(_ fields: HTTPFields) -> HTTPHeaders {
-        let connectionListed = listedInConnection(fields[.connection])
+        let connectionListed = connectionOptions(fields[.connection])
         var headers = HTTPHeaders()
         headers.reserveCapacity(fields.count)
         for field in fields {
@@ -36,7 +36,7 @@ public enum ForwardedHeaders {
     /// The upstream's headers as they go back to the client. `Content-Length` is left to the
     /// server, which sets it from the relayed body.
     public static func toClient(_ headers: HTTPHeaders) -> HTTPFields {
-        let connectionListed = listedInConnection(headers.first(name: "connection"))
+        let connectionListed = connectionOptions(headers.first(name: "connection"))
         var fields = HTTPFields()
         fields.reserveCapacity(headers.count + 2)
         for (name, value) in headers {
@@ -47,10 +47,5 @@ public enum ForwardedHeaders {
             fields.append(HTTPField(name: fieldName, value: value))
         }
         return fields
-    }
-
-    private static func listedInConnection(_ value: String?) -> Set<String> {
-        guard let value else { return [] }
-        return Set(value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() })
     }
 }

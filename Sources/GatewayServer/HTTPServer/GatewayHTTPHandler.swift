@@ -321,9 +321,7 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
     /// Whether a head's `Connection` header asks to close the connection.
     private static func saysClose(_ fields: HTTPFields) -> Bool {
         guard let connection = fields[.connection] else { return false }
-        return connection.split(separator: ",").contains {
-            $0.trimmingCharacters(in: .whitespaces).caseInsensitiveCompare("close") == .orderedSame
-        }
+        return connectionOptions(connection).contains("close")
     }
 
     // MARK: Deadlines
