@@ -37,60 +37,73 @@ public struct RequestDirectives: Sendable, Equatable {
 
     /// Parses every gateway header in `headers`.
     public init(headers: HTTPFields) throws {
-        // Every directive's header starts with `cf-`; most requests carry none, and one pass
-        // over the fields tells (fifteen lookups by name cost more, on every request).
-        guard headers.contains(where: { $0.name.canonicalName.utf8.starts(with: "cf-".utf8) }) else { return }
-        collectLog = try Self.bool(headers, GatewayHeader.collectLog)
-        collectLogPayload = try Self.bool(headers, GatewayHeader.collectLogPayload)
-        metadata = try Self.metadata(headers)
-        if let id = headers[Self.name(GatewayHeader.eventID)] {
+        // Every directive's header starts with `cf-`: one pass over the fields gathers them
+        // (most requests carry none), and the directives are looked up among those few.
+        let fields = GatewayFields(headers)
+        guard !fields.isEmpty else { return }
+        collectLog = try Self.bool(fields, GatewayHeader.collectLog)
+        collectLogPayload = try Self.bool(fields, GatewayHeader.collectLogPayload)
+        if let value = fields[GatewayHeader.metadata] {
+            metadata = try LogMetadata.parse(json: Data(value.utf8), field: GatewayHeader.metadata)
+        }
+        if let id = fields[GatewayHeader.eventID] {
             guard !id.isEmpty, id.utf8.count <= 256 else {
                 throw GatewayError.badHeader(GatewayHeader.eventID, "must be 1 to 256 characters")
             }
             eventID = id
         }
-        requestTimeoutMs = try Self.int(headers, GatewayHeader.requestTimeout, in: 1...3_600_000, unit: "milliseconds")
+        requestTimeoutMs = try Self.int(fields, GatewayHeader.requestTimeout, in: 1...3_600_000, unit: "milliseconds")
         cacheTTL =
-            try Self.int(headers, GatewayHeader.cacheTTL, in: 1...2_592_000, unit: "seconds")
-            ?? Self.int(headers, GatewayHeader.legacyCacheTTL, in: 1...2_592_000, unit: "seconds")
-        skipCache = try Self.bool(headers, GatewayHeader.skipCache) ?? Self.bool(headers, GatewayHeader.legacySkipCache)
-        if let key = headers[Self.name(GatewayHeader.cacheKey)] {
+            try Self.int(fields, GatewayHeader.cacheTTL, in: 1...2_592_000, unit: "seconds")
+            ?? Self.int(fields, GatewayHeader.legacyCacheTTL, in: 1...2_592_000, unit: "seconds")
+        skipCache = try Self.bool(fields, GatewayHeader.skipCache) ?? Self.bool(fields, GatewayHeader.legacySkipCache)
+        if let key = fields[GatewayHeader.cacheKey] {
             guard !key.isEmpty else { throw GatewayError.badHeader(GatewayHeader.cacheKey, "must not be empty") }
             cacheKey = key
         }
-        maxAttempts = try Self.int(headers, GatewayHeader.maxAttempts, in: 1...5, unit: "attempts")
-        retryDelayMs = try Self.int(headers, GatewayHeader.retryDelay, in: 0...5000, unit: "milliseconds")
-        if let backoff = headers[Self.name(GatewayHeader.backoff)] {
+        maxAttempts = try Self.int(fields, GatewayHeader.maxAttempts, in: 1...5, unit: "attempts")
+        retryDelayMs = try Self.int(fields, GatewayHeader.retryDelay, in: 0...5000, unit: "milliseconds")
+        if let backoff = fields[GatewayHeader.backoff] {
             guard ["constant", "linear", "exponential"].contains(backoff) else {
                 throw GatewayError.badHeader(
                     GatewayHeader.backoff, "'\(backoff)' is not one of constant, linear, exponential")
             }
             self.backoff = backoff
         }
-        if let cost = headers[Self.name(GatewayHeader.customCost)] {
+        if let cost = fields[GatewayHeader.customCost] {
             customCost = try CustomCost.parse(cost, header: GatewayHeader.customCost)
         }
-        if let alias = headers[Self.name(GatewayHeader.byokAlias)] {
+        if let alias = fields[GatewayHeader.byokAlias] {
             guard !alias.isEmpty else { throw GatewayError.badHeader(GatewayHeader.byokAlias, "must not be empty") }
             byokAlias = alias
         }
     }
 
-    /// Field names, validated once rather than on every request.
-    private static let names: [String: HTTPField.Name] = Dictionary(
-        uniqueKeysWithValues: [
-            GatewayHeader.collectLog, GatewayHeader.collectLogPayload, GatewayHeader.metadata, GatewayHeader.eventID,
-            GatewayHeader.requestTimeout, GatewayHeader.cacheTTL, GatewayHeader.legacyCacheTTL,
-            GatewayHeader.skipCache, GatewayHeader.legacySkipCache, GatewayHeader.cacheKey, GatewayHeader.maxAttempts,
-            GatewayHeader.retryDelay, GatewayHeader.backoff, GatewayHeader.byokAlias, GatewayHeader.customCost,
-        ].map { ($0, HTTPField.Name($0)!) })
+    /// A request's `cf-*` fields by lowercased name; a name sent more than once has its
+    /// values joined with ", ", as HTTP types' own lookup by name joins them.
+    private struct GatewayFields {
+        private var values: [(name: String, value: String)] = []
 
-    private static func name(_ text: String) -> HTTPField.Name {
-        names[text] ?? HTTPField.Name(text)!
+        init(_ headers: HTTPFields) {
+            for field in headers where field.name.canonicalName.utf8.starts(with: "cf-".utf8) {
+                let name = field.name.canonicalName
+                if let index = values.firstIndex(where: { $0.name == name }) {
+                    values[index].value += ", " + field.value
+                } else {
+                    values.append((name, field.value))
+                }
+            }
+        }
+
+        var isEmpty: Bool { values.isEmpty }
+
+        subscript(name: String) -> String? {
+            values.first(where: { $0.name == name })?.value
+        }
     }
 
-    private static func bool(_ headers: HTTPFields, _ header: String) throws -> Bool? {
-        guard let value = headers[name(header)] else { return nil }
+    private static func bool(_ fields: GatewayFields, _ header: String) throws -> Bool? {
+        guard let value = fields[header] else { return nil }
         switch value.lowercased() {
         case "true": return true
         case "false": return false
@@ -98,11 +111,11 @@ public struct RequestDirectives: Sendable, Equatable {
         }
     }
 
-    private static func int(_ headers: HTTPFields, _ header: String, in range: ClosedRange<Int>, unit: String) throws
+    private static func int(_ fields: GatewayFields, _ header: String, in range: ClosedRange<Int>, unit: String) throws
         -> Int?
     {
-        guard let value = headers[name(header)] else { return nil }
-        guard let number = Int(value.trimmingCharacters(in: .whitespaces)) else {
+        guard let value = fields[header] else { return nil }
+        guard let number = Int(value.trimmingHTTPWhitespace) else {
             throw GatewayError.badHeader(header, "'\(value)' is not a whole number of \(unit)")
         }
         guard range.contains(number) else {
@@ -110,11 +123,6 @@ public struct RequestDirectives: Sendable, Equatable {
                 header, "\(number) is out of range (\(range.lowerBound) to \(range.upperBound) \(unit))")
         }
         return number
-    }
-
-    private static func metadata(_ headers: HTTPFields) throws -> LogMetadata? {
-        guard let value = headers[name(GatewayHeader.metadata)] else { return nil }
-        return try LogMetadata.parse(json: Data(value.utf8), field: GatewayHeader.metadata)
     }
 }
 
