@@ -141,7 +141,8 @@ public enum GatewayApplication {
             logs: LogEndpoints(
                 directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration,
                 publicURL: publicURL),
-            credentials: CredentialEndpoints(directory: gateways, store: store, features: features, providers: providers)
+            credentials: CredentialEndpoints(directory: gateways, store: store, features: features, providers: providers),
+            analytics: AnalyticsEndpoints(directory: gateways, store: store, writer: writer)
         ).register(on: router)
         return router
     }

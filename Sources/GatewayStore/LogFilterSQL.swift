@@ -8,11 +8,14 @@ struct LogFilterSQL {
     private(set) var binds: [StoreValue] = []
     let dialect: SQLDialect
 
-    /// The logs of one gateway matching every condition (and the search text, when given).
-    init(gatewayID: String, conditions: [LogCondition], search: String? = nil, dialect: SQLDialect) {
+    /// The logs of one gateway (of every gateway, for nil) matching every condition (and the
+    /// search text, when given).
+    init(gatewayID: String?, conditions: [LogCondition], search: String? = nil, dialect: SQLDialect) {
         self.dialect = dialect
-        clauses.append("gateway_id = ?")
-        binds.append(.text(gatewayID))
+        if let gatewayID {
+            clauses.append("gateway_id = ?")
+            binds.append(.text(gatewayID))
+        }
         for condition in conditions { add(condition) }
         if let search, !search.isEmpty {
             let columns = ["id", "provider", "model", "path", "event_id", dialect.metadataText]
@@ -21,8 +24,14 @@ struct LogFilterSQL {
         }
     }
 
-    /// `clause1 AND clause2 ...`.
-    var sql: String { clauses.joined(separator: " AND ") }
+    /// `clause1 AND clause2 ...` (`1 = 1` when there is none).
+    var sql: String { clauses.isEmpty ? "1 = 1" : clauses.joined(separator: " AND ") }
+
+    /// Adds a clause with its bound values.
+    mutating func add(_ clause: String, _ values: [StoreValue]) {
+        clauses.append(clause)
+        binds += values
+    }
 
     /// The SQL expression a field is read from.
     static func column(_ field: LogField) -> String {

@@ -30,6 +30,9 @@ public protocol LogStore: LogBatchStore {
     func log(id: String, gatewayID: String) async throws -> AIGatewayLog?
     /// One page of a gateway's logs, and how many match in all.
     func logs(gatewayID: String, query: LogQuery) async throws -> LogPage
+    /// The analytics API's figures over the logs of one gateway (of all, for nil) that
+    /// `query` selects, computed by the database (``AnalyticsSQL``).
+    func analytics(gatewayID: String?, query: AnalyticsQuery) async throws -> GatewayAnalytics
     /// Applies `patch` to one log in a single statement (so concurrent patches of different
     /// fields all land) and returns the log as it now is, or nil when there is no such log.
     func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog?

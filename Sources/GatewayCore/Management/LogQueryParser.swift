@@ -65,7 +65,7 @@ public enum LogQueryParser {
 
     // MARK: - Filters
 
-    private static func isFilterParameter(_ name: String) -> Bool {
+    static func isFilterParameter(_ name: String) -> Bool {
         name == "filters" || name.hasPrefix("filters.") || name.hasPrefix("filters[")
     }
 
@@ -275,7 +275,7 @@ public enum LogQueryParser {
     // MARK: - Flat parameters and ordering
 
     /// The older flat parameters, each one condition; nil for a name that is not one.
-    private static func flatCondition(name: String, value: String) throws -> LogCondition? {
+    static func flatCondition(name: String, value: String) throws -> LogCondition? {
         func text(_ field: LogField) throws -> LogCondition {
             if let problem = textProblem(value) { throw ManagementError.badInput(name, problem) }
             return LogCondition(field, .equals, [.text(value)])

@@ -14,6 +14,7 @@ import NIOCore
 /// | `GET/POST /gateways`, `GET/PUT/DELETE /gateways/{id}` | ``GatewayEndpoints`` |
 /// | `GET/DELETE /gateways/{id}/logs`, `GET/PATCH /gateways/{id}/logs/{log_id}`, `.../request`, `.../response` | ``LogEndpoints`` |
 /// | `GET /gateways/{id}/url/{provider}` (and `/url` for the gateway's base URL) | ``LogEndpoints`` |
+/// | `GET /gateways/{id}/analytics`, `GET /analytics` (every gateway) | ``AnalyticsEndpoints`` |
 /// | `GET/POST /gateways/{id}/tokens`, `DELETE /gateways/{id}/tokens/{token_id}` | ``CredentialEndpoints`` |
 /// | `GET/POST /gateways/{id}/provider_configs`, `DELETE .../provider_configs/{id}` | ``CredentialEndpoints`` |
 struct ManagementAPI: Sendable {
@@ -21,6 +22,7 @@ struct ManagementAPI: Sendable {
     let gateways: GatewayEndpoints
     let logs: LogEndpoints
     let credentials: CredentialEndpoints
+    let analytics: AnalyticsEndpoints
 
     static let root = "/client/v4/accounts/:account/ai-gateway"
 
@@ -51,6 +53,8 @@ struct ManagementAPI: Sendable {
         route(.patch, "gateways/:gateway/logs/:log", logs.patch)
         route(.get, "gateways/:gateway/logs/:log/request", logs.requestBody)
         route(.get, "gateways/:gateway/logs/:log/response", logs.responseBody)
+        route(.get, "gateways/:gateway/analytics", analytics.gateway)
+        route(.get, "analytics", analytics.all)
         route(.get, "gateways/:gateway/url", logs.baseURL)
         route(.get, "gateways/:gateway/url/:provider", logs.providerURL)
         route(.get, "gateways/:gateway/tokens", credentials.listTokens)

@@ -73,6 +73,16 @@ extension PostgresStore {
         return LogPage(logs: logs.map(AIGatewayLog.init(row:)), totalCount: total.first?.value("n", as: Int.self) ?? 0)
     }
 
+    public func analytics(gatewayID: String?, query: AnalyticsQuery) async throws -> GatewayAnalytics {
+        func rows(_ level: AnalyticsSQL.Level) async throws -> [PostgresRandomAccessRow] {
+            let statement = AnalyticsSQL.statement(level: level, gatewayID: gatewayID, query: query, dialect: .postgres)
+            return try await self.rows(statement.sql, statement.values)
+        }
+        return AnalyticsSQL.analytics(
+            query: query, total: try await rows(.total), groups: query.groupBy == nil ? [] : try await rows(.groups),
+            buckets: try await rows(.buckets))
+    }
+
     public func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog? {
         let set = LogPatchSQL(patch, jsonCast: "::jsonb")
         guard !set.isEmpty else { return try await log(id: id, gatewayID: gatewayID) }

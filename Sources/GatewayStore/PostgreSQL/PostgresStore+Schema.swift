@@ -50,6 +50,7 @@ extension PostgresStore {
                 "CREATE INDEX cache_entries_expiry ON cache_entries (expires_at)",
             ]
         ),
+        (3, [LogColumns.analyticsIndex]),
     ]
 
     /// Brings the schema to the newest version, under an advisory lock so that processes

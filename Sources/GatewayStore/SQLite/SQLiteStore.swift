@@ -79,6 +79,7 @@ public final class SQLiteStore: DataStore {
                 """,
             ]
         ),
+        (4, [LogColumns.analyticsIndex]),
     ]
 
     public func migrate() async throws {
@@ -163,6 +164,16 @@ public final class SQLiteStore: DataStore {
         let rows = try await api.query(page.sql, page.values.map(SQLiteData.init))
         let total = try await api.query(page.countSQL, page.countValues.map(SQLiteData.init))
         return LogPage(logs: rows.map(AIGatewayLog.init(row:)), totalCount: Int(total.first?.column("n")?.integer ?? 0))
+    }
+
+    public func analytics(gatewayID: String?, query: AnalyticsQuery) async throws -> GatewayAnalytics {
+        func rows(_ level: AnalyticsSQL.Level) async throws -> [SQLiteRow] {
+            let statement = AnalyticsSQL.statement(level: level, gatewayID: gatewayID, query: query, dialect: .sqlite)
+            return try await api.query(statement.sql, statement.values.map(SQLiteData.init))
+        }
+        return AnalyticsSQL.analytics(
+            query: query, total: try await rows(.total), groups: query.groupBy == nil ? [] : try await rows(.groups),
+            buckets: try await rows(.buckets))
     }
 
     public func patchLog(id: String, gatewayID: String, patch: LogPatch) async throws -> AIGatewayLog? {

@@ -66,6 +66,10 @@ enum LogColumns {
         return "CREATE TABLE logs (\n" + columns.joined(separator: ",\n") + "\n)"
     }
 
+    /// The index of analytics over every gateway (one gateway's use `logs_gateway_created`):
+    /// its key only grows, so each insert adds at the index's end.
+    static let analyticsIndex = "CREATE INDEX logs_created ON logs (created_at)"
+
     /// The indexes of the logs API's common filters and orderings.
     static let indexes = [
         "CREATE INDEX logs_gateway_created ON logs (gateway_id, created_at DESC)",
