@@ -37,9 +37,10 @@ public enum AnalyticsInterval: String, Sendable, Hashable, CaseIterable {
         }
     }
 
-    /// The narrowest interval that cuts `span` milliseconds into at most the maximum of buckets.
+    /// The interval chosen when none is asked for: the narrowest that cuts `span` milliseconds
+    /// into at most 200 buckets (a chart's worth: 3 hours in minutes, 8 days in hours).
     static func fitting(span: Int64) -> AnalyticsInterval {
-        allCases.first { span / $0.milliseconds + 2 <= Int64(AnalyticsQuery.maximumBuckets) } ?? .day
+        allCases.first { span / $0.milliseconds + 2 <= 200 } ?? .day
     }
 }
 
@@ -53,7 +54,8 @@ public enum AnalyticsGrouping: String, Sendable, Hashable, CaseIterable {
 }
 
 /// Reads the analytics API's query parameters: `start` and `end` (ISO 8601; the last 24 hours
-/// by default), `interval` (`minute`, `hour`, `day`; by default the narrowest that fits),
+/// by default), `interval` (`minute`, `hour`, `day`; by default the narrowest giving at most
+/// 200 buckets; asked for, at most ``AnalyticsQuery/maximumBuckets``),
 /// `group_by`, and every filter of the logs list. A value it cannot use is a 400 naming it.
 public enum AnalyticsQueryParser {
     /// The parameters as a query; `now` (ms since 1970) is the default end.

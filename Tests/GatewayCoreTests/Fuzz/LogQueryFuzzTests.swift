@@ -41,4 +41,26 @@ struct LogQueryFuzzTests {
             }
         }
     }
+
+    static let analyticsPieces =
+        pieces + [
+            "start=", "end=", "interval=", "group_by=", "minute", "hour", "day", "status", "cached", "2025-01-31",
+            "1970-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+        ]
+
+    @Test("an analytics query is read or refused with a 400; a read one has a range of at most the maximum of buckets")
+    func analyticsQueries() async {
+        await propertyCheck(count: FuzzInputs.count, input: FuzzInputs.text(Self.analyticsPieces, length: 0...12)) { query in
+            do {
+                let read = try AnalyticsQueryParser.query(QueryParameters(query), now: 1_796_083_200_000)
+                #expect(read.start < read.end)
+                #expect((read.end - read.start) / read.interval.milliseconds + 2 <= Int64(AnalyticsQuery.maximumBuckets))
+                #expect(!(read.search ?? "").utf8.contains(0))
+            } catch let error as ManagementError {
+                #expect(error.httpStatus == 400, "\(error.message)")
+            } catch {
+                Issue.record("not a ManagementError: \(error)")
+            }
+        }
+    }
 }

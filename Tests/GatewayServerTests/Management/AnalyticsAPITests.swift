@@ -1,0 +1,51 @@
+import AIGateway
+import Foundation
+import Testing
+
+/// The analytics API end to end: requests through the gateway, then their figures.
+@Suite("Analytics API: what went through the gateway, counted; bad parameters named")
+struct AnalyticsAPITests {
+    let management = ManagementAPITests()
+
+    @Test("the figures of requests just made, grouped by provider, per gateway and for all gateways")
+    func figures() async throws {
+        try await LiveServers.with { servers in
+            for _ in 0..<3 { _ = try await management.chat(servers) }
+            let failed = try await servers.send(
+                servers.url("openai/chat/completions"), headers: ["x-mock-status": "500"],
+                body: #"{"model":"gpt-4o-mini","messages":[]}"#)
+            #expect(failed.logID != nil)
+
+            let answer = try await servers.send(.GET, management.api(servers, "/gateways/test-gw/analytics?group_by=provider"))
+            #expect(answer.status == 200, "\(answer.body)")
+            let analytics = try WireFormat.decoder().decode(V4Result<GatewayAnalytics>.self, from: Data(answer.body.utf8)).result
+            #expect(analytics.totals.requests == 4)
+            #expect(analytics.interval == "hour" && analytics.groupBy == "provider")
+            #expect(analytics.groups.map(\.group) == ["openai"])
+            #expect(analytics.totals.tokensIn > 0 && analytics.totals.durationP95 != nil)
+            #expect(analytics.buckets.map(\.figures.requests).reduce(0, +) == 4)
+
+            let all = try await servers.send(.GET, management.api(servers, "/analytics?interval=minute"))
+            #expect(all.status == 200, "\(all.body)")
+            #expect(all.body.contains(#""requests":4"#))
+        }
+    }
+
+    @Test("a parameter that cannot be used is a 400 naming it; an unknown gateway is a 404")
+    func refusals() async throws {
+        try await LiveServers.with { servers in
+            _ = try await management.chat(servers)  // the gateway is made by its first request
+            let badInterval = try await servers.send(.GET, management.api(servers, "/gateways/test-gw/analytics?interval=week"))
+            management.expectFailure(badInterval, status: 400, mentioning: "interval")
+            let badStart = try await servers.send(.GET, management.api(servers, "/analytics?start=soon"))
+            management.expectFailure(badStart, status: 400, mentioning: "start")
+            let unknown = try await servers.send(.GET, management.api(servers, "/gateways/nope/analytics"))
+            management.expectFailure(unknown, status: 404, mentioning: "nope")
+        }
+    }
+}
+
+/// The `result` of a v4 envelope.
+struct V4Result<Result: Decodable>: Decodable {
+    let result: Result
+}
