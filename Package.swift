@@ -26,6 +26,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio-extras", from: "1.35.2"),
         // Property-based tests of every parser of untrusted bytes (Tests/*/Fuzz).
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.1"),
+        // The dashboard's HTML templates (escaping by default).
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // The client library (the binding) and the wire types the server shares with it.
@@ -82,7 +84,10 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            resources: [.copy("Dashboard/Assets")]
         ),
         // A fake of every provider family, streamed and not, with injected faults.
         .target(

@@ -64,6 +64,10 @@ public enum GatewayApplication {
         let router = managementRouter(
             configuration: configuration, store: store, writer: writer, registry: registry, gateways: gateways,
             features: features, providers: providers, publicURL: publicURL)
+        Dashboard(
+            configuration: configuration, directory: gateways, store: store, writer: writer,
+            templates: try DashboardTemplates.shipped()
+        ).register(on: router)
 
         let services = services(
             configuration: configuration, store: store, writer: writer, gateways: gateways, features: features,

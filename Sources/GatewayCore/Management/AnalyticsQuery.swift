@@ -39,7 +39,7 @@ public enum AnalyticsInterval: String, Sendable, Hashable, CaseIterable {
 
     /// The interval chosen when none is asked for: the narrowest that cuts `span` milliseconds
     /// into at most 200 buckets (a chart's worth: 3 hours in minutes, 8 days in hours).
-    static func fitting(span: Int64) -> AnalyticsInterval {
+    public static func fitting(span: Int64) -> AnalyticsInterval {
         allCases.first { span / $0.milliseconds + 2 <= 200 } ?? .day
     }
 }

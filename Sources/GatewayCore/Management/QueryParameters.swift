@@ -4,6 +4,11 @@ public struct QueryParameters: Sendable, Equatable {
     /// Name and value pairs, in the order they appear.
     public var pairs: [(name: String, value: String)]
 
+    /// Parameters already split and decoded.
+    public init(pairs: [(name: String, value: String)]) {
+        self.pairs = pairs
+    }
+
     /// Splits and decodes a raw query string (without the `?`).
     public init(_ query: String?) {
         pairs = []

@@ -1,0 +1,146 @@
+"""The dashboard in a real headless Chromium (Debian's chromium and chromium-driver, driven by
+Selenium): sign in with the admin token, the overview's figures equal the analytics API's,
+filter the logs, open one, set its feedback and see it stored, sign out; and attacker-written
+log content (a prompt, a model name, metadata) stays text that runs nothing."""
+
+import json
+import os
+import shutil
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+selenium = pytest.importorskip("selenium")
+from selenium import webdriver  # noqa: E402
+from selenium.common.exceptions import (  # noqa: E402
+    NoAlertPresentException, NoSuchElementException, StaleElementReferenceException)
+from selenium.webdriver.chrome.service import Service  # noqa: E402
+from selenium.webdriver.common.by import By  # noqa: E402
+from selenium.webdriver.support.wait import WebDriverWait  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+ADMIN_TOKEN = "dashboard-test-token-7f3a"
+HOSTILE_MODEL = "<script>window.__xss = 1</script>"
+HOSTILE_METADATA = '{"user": "<img src=x onerror=\\"window.__xss = 2\\">"}'
+
+
+@pytest.fixture
+def browser():
+    if not (CHROMIUM and CHROMEDRIVER):
+        if os.environ.get("CI"):
+            pytest.fail("CI must install chromium and chromium-driver for the dashboard's browser tests")
+        pytest.skip("chromium and chromedriver are not installed")
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1300,1100"):
+        options.add_argument(argument)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    driver.implicitly_wait(5)
+    yield driver
+    driver.quit()
+
+
+def screenshot(driver, tmp_path: Path, name: str):
+    """Saves a screenshot under the test's folder, and under AIGW_SCREENSHOT_DIR when set."""
+    driver.save_screenshot(str(tmp_path / f"{name}.png"))
+    if os.environ.get("AIGW_SCREENSHOT_DIR"):
+        driver.save_screenshot(str(Path(os.environ["AIGW_SCREENSHOT_DIR"]) / f"{name}.png"))
+
+
+def post(url: str, body: dict, headers: dict | None = None) -> dict:
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST",
+        headers={"content-type": "application/json", "authorization": "Bearer sk-test"} | (headers or {}))
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return {"status": response.status, "log_id": response.headers.get("cf-aig-log-id")}
+
+
+def api(gateway, path: str) -> dict:
+    request = urllib.request.Request(
+        f"{gateway.url}/client/v4/accounts/local/ai-gateway{path}", headers={"authorization": f"Bearer {ADMIN_TOKEN}"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.loads(response.read())["result"]
+
+
+def wait_until(driver, condition):
+    """Waits (at most 10 s) for `condition` on the page a click leads to: the old page's
+    elements go stale, and the new page's may not be there yet, while it loads."""
+    WebDriverWait(driver, 10, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException)).until(condition)
+
+
+def no_alert(driver) -> bool:
+    try:
+        driver.switch_to.alert
+        return False
+    except NoAlertPresentException:
+        return True
+
+
+def test_sign_in_overview_logs_feedback_and_stored_xss(browser, start_gateway, tmp_path):
+    gateway = start_gateway(config={"admin_token": ADMIN_TOKEN})
+    chat = gateway.gateway_url("shop", "openai") + "/chat/completions"
+    for _ in range(3):
+        post(chat, {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "<script>window.__xss = 3</script>"}]})
+    failed = None
+    try:
+        post(chat, {"model": HOSTILE_MODEL, "messages": []}, {"x-mock-status": "500", "cf-aig-metadata": HOSTILE_METADATA})
+    except urllib.error.HTTPError as error:
+        failed = error.headers.get("cf-aig-log-id")
+    assert failed
+
+    # Signed out, the dashboard asks for the token; a wrong one is refused in place.
+    browser.get(gateway.url + "/")
+    assert "/dashboard/sign-in" in browser.current_url
+    browser.find_element(By.NAME, "token").send_keys("not-the-token")
+    browser.find_element(By.TAG_NAME, "button").click()
+    assert "not the admin token" in browser.find_element(By.CLASS_NAME, "problem").text
+    browser.find_element(By.NAME, "token").send_keys(ADMIN_TOKEN)
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda driver: driver.current_url.rstrip("/") == gateway.url)
+    cookie = browser.get_cookie("aigw_session")
+    assert cookie["httpOnly"] and cookie["sameSite"] == "Strict" and ADMIN_TOKEN not in cookie["value"]
+
+    # The overview's figures are the analytics API's.
+    analytics = api(gateway, "/analytics")
+    assert analytics["totals"]["requests"] == 4
+    assert browser.find_element(By.ID, "requests").text == "4"
+    assert browser.find_element(By.ID, "errors").text == str(analytics["totals"]["errors"]) == "1"
+    assert HOSTILE_MODEL in browser.find_element(By.TAG_NAME, "body").text  # shown as text
+    screenshot(browser, tmp_path, "dashboard-overview")
+
+    # The logs, filtered to the failure, then that log.
+    browser.get(gateway.url + "/dashboard/gateways/shop/logs")
+    assert browser.find_element(By.ID, "total").text.startswith("4 logs")
+    browser.find_element(By.CSS_SELECTOR, "select[name=success] option[value=false]").click()
+    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    wait_until(browser, lambda driver: "success=false" in driver.current_url)
+    assert browser.find_element(By.ID, "total").text.startswith("1 logs")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.logs tbody tr")
+    assert len(rows) == 1
+    rows[0].find_element(By.TAG_NAME, "a").click()
+    wait_until(browser, lambda driver: failed in driver.current_url)
+    assert HOSTILE_MODEL in browser.find_element(By.ID, "request").text
+    assert '<img src=x onerror="window.__xss = 2">' in browser.find_element(By.TAG_NAME, "body").text
+
+    # Feedback set in place, and stored.
+    browser.find_element(By.CSS_SELECTOR, "button[name=feedback][value='1']").click()
+    wait_until(browser, lambda driver: driver.find_element(By.ID, "feedback").text == "thumbs up")
+    assert api(gateway, f"/gateways/shop/logs/{failed}")["feedback"] == 1
+    browser.find_element(By.NAME, "score").send_keys("87")
+    browser.find_element(By.XPATH, "//button[text()='Set score']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "score") and driver.find_element(By.ID, "score").text == "87")
+    assert api(gateway, f"/gateways/shop/logs/{failed}")["score"] == 87
+    screenshot(browser, tmp_path, "dashboard-log")
+
+    # Nothing any log holds ran: no alert, no global set, no element made from log text.
+    assert browser.execute_script("return window.__xss === undefined")
+    assert no_alert(browser)
+    assert not browser.find_elements(By.CSS_SELECTOR, "main img")
+
+    # Signed out, the dashboard asks for the token again.
+    browser.find_element(By.CSS_SELECTOR, "form.signout button").click()
+    wait_until(browser, lambda driver: "/dashboard/sign-in" in driver.current_url)
+    browser.get(gateway.url + "/")
+    assert "/dashboard/sign-in" in browser.current_url
