@@ -61,13 +61,10 @@ public enum GatewayApplication {
             if let port = boundPort.withLock({ $0 }) { shown.port = port }
             return shown.effectivePublicURL
         }
-        let router = managementRouter(
+        let router = try managementRouter(
             configuration: configuration, store: store, writer: writer, registry: registry, gateways: gateways,
             features: features, providers: providers, publicURL: publicURL)
-        Dashboard(
-            configuration: configuration, directory: gateways, store: store, writer: writer,
-            templates: try DashboardTemplates.shipped()
-        ).register(on: router)
+
 
         let services = services(
             configuration: configuration, store: store, writer: writer, gateways: gateways, features: features,
@@ -130,18 +127,24 @@ public enum GatewayApplication {
                 shared: configuration.cache.shared ? store.makeSharedCacheTier() : nil))
     }
 
-    /// Everything but the provider calls: health, metrics, and the management REST API.
+    /// Everything but the provider calls: health, metrics, the management REST API and the dashboard.
     static func managementRouter(
         configuration: GatewayConfiguration, store: any DataStore, writer: LogWriter, registry: PrometheusCollectorRegistry,
         gateways: GatewayDirectory, features: GatewayFeatures, providers: ProviderTable,
         publicURL: @escaping @Sendable () -> String
-    ) -> Router<GatewayRequestContext> {
+    ) throws -> Router<GatewayRequestContext> {
         let router = Router(context: GatewayRequestContext.self)
         HealthRoutes(store: store, writer: writer).register(on: router)
         MetricsRoute(registry: registry).register(on: router)
+        // One for the API and the dashboard: their changes to gateways take turns.
+        let gatewayEndpoints = GatewayEndpoints(directory: gateways, store: store, writer: writer, features: features)
+        Dashboard(
+            configuration: configuration, directory: gateways, store: store, writer: writer, gatewayChanges: gatewayEndpoints,
+            templates: try DashboardTemplates.shipped()
+        ).register(on: router)
         ManagementAPI(
             configuration: configuration,
-            gateways: GatewayEndpoints(directory: gateways, store: store, writer: writer, features: features),
+            gateways: gatewayEndpoints,
             logs: LogEndpoints(
                 directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration,
                 publicURL: publicURL),

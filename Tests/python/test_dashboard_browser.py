@@ -144,3 +144,48 @@ def test_sign_in_overview_logs_feedback_and_stored_xss(browser, start_gateway, t
     wait_until(browser, lambda driver: "/dashboard/sign-in" in driver.current_url)
     browser.get(gateway.url + "/")
     assert "/dashboard/sign-in" in browser.current_url
+
+
+def test_gateways_made_changed_and_deleted_in_the_browser(browser, start_gateway, tmp_path):
+    gateway = start_gateway(config={"admin_token": ADMIN_TOKEN})
+    browser.get(gateway.url + "/dashboard/sign-in")
+    browser.find_element(By.NAME, "token").send_keys(ADMIN_TOKEN)
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda driver: driver.current_url.rstrip("/") == gateway.url)
+
+    # Made from the overview's link.
+    browser.find_element(By.LINK_TEXT, "New gateway").click()
+    wait_until(browser, lambda driver: "/dashboard/new-gateway" in driver.current_url)
+    browser.find_element(By.NAME, "id").send_keys("support-bot")
+    browser.find_element(By.NAME, "cache_ttl").send_keys("300")
+    browser.find_element(By.XPATH, "//button[text()='Create gateway']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "saved"))
+    assert api(gateway, "/gateways/support-bot")["cache_ttl"] == 300
+
+    # A value the API's rules refuse comes back in place, naming the setting; nothing changes.
+    field = browser.find_element(By.NAME, "retry_max_attempts")
+    field.clear()
+    field.send_keys("9")
+    browser.find_element(By.XPATH, "//button[text()='Save']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "problem"))
+    assert "retry_max_attempts" in browser.find_element(By.ID, "problem").text
+    assert browser.find_element(By.NAME, "retry_max_attempts").get_attribute("value") == "9"
+    assert api(gateway, "/gateways/support-bot").get("retry_max_attempts") is None
+
+    # A valid change is stored; an unchecked box turns its setting off.
+    field = browser.find_element(By.NAME, "retry_max_attempts")
+    field.clear()
+    field.send_keys("3")
+    browser.find_element(By.CSS_SELECTOR, "input[type=checkbox][name=collect_logs]").click()
+    browser.find_element(By.XPATH, "//button[text()='Save']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "saved"))
+    stored = api(gateway, "/gateways/support-bot")
+    assert stored["retry_max_attempts"] == 3 and stored["collect_logs"] is False
+    screenshot(browser, tmp_path, "dashboard-settings")
+
+    # Deleted after a confirmation that says what goes with it.
+    browser.find_element(By.PARTIAL_LINK_TEXT, "Delete this gateway").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "logcount"))
+    browser.find_element(By.XPATH, "//button[text()='Delete support-bot']").click()
+    wait_until(browser, lambda driver: driver.current_url.rstrip("/") == gateway.url)
+    assert "support-bot" not in [item["id"] for item in api(gateway, "/gateways")]

@@ -20,6 +20,8 @@ struct Dashboard: Sendable {
     let directory: GatewayDirectory
     let store: any LogStore
     let writer: LogWriter
+    /// Creates, changes and deletes gateways exactly as the management API does.
+    let gatewayChanges: GatewayEndpoints
     let templates: DashboardTemplates
     /// What sessions are signed with: the admin token, or a secret of this process when
     /// there is none (loopback-only mode).
@@ -27,8 +29,9 @@ struct Dashboard: Sendable {
 
     init(
         configuration: GatewayConfiguration, directory: GatewayDirectory, store: any LogStore, writer: LogWriter,
-        templates: DashboardTemplates
+        gatewayChanges: GatewayEndpoints, templates: DashboardTemplates
     ) {
+        self.gatewayChanges = gatewayChanges
         self.configuration = configuration
         self.directory = directory
         self.store = store
@@ -60,6 +63,30 @@ struct Dashboard: Sendable {
                 try await pages.setFeedback(
                     request, gatewayID: try existingGateway(context), id: context.parameters.required("log"))
             }
+        }
+        let gatewayPages = DashboardGatewayPages(dashboard: self, pages: pages)
+        router.get("/dashboard/new-gateway") { request, context in
+            await guarded(request, context) { session in gatewayPages.newGatewayPage(session: session) }
+        }
+        router.post("/dashboard/new-gateway") { request, context in
+            await guarded(request, context, changes: true) { session in try await gatewayPages.create(request, session: session) }
+        }
+        router.get("/dashboard/gateways/:gateway/settings") { request, context in
+            await guarded(request, context) { session in
+                try gatewayPages.settingsPage(
+                    gatewayID: try existingGateway(context), session: session, saved: request.uri.queryParameters["saved"] != nil)
+            }
+        }
+        router.post("/dashboard/gateways/:gateway/settings") { request, context in
+            await guarded(request, context, changes: true) { session in
+                try await gatewayPages.save(request, gatewayID: try existingGateway(context), session: session)
+            }
+        }
+        router.get("/dashboard/gateways/:gateway/delete") { request, context in
+            await guarded(request, context) { session in try await gatewayPages.deletePage(gatewayID: try existingGateway(context), session: session) }
+        }
+        router.post("/dashboard/gateways/:gateway/delete") { request, context in
+            await guarded(request, context, changes: true) { _ in try await gatewayPages.delete(gatewayID: try existingGateway(context)) }
         }
         router.get("/dashboard/sign-in") { request, context in signInPage(next: Self.localPath(request.uri.queryParameters["next"].map(String.init)), problem: nil) }
         router.post("/dashboard/sign-in") { request, context in try await signIn(request) }

@@ -42,6 +42,7 @@ struct DashboardPages: Sendable {
         values["rangeText"] = Self.time(start) + " – " + Self.time(now) + " UTC"
         values["interval"] = interval.rawValue
         values["logsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/logs" }
+        values["settingsPath"] = gatewayID.map(DashboardGatewayPages.settingsPath)
         values["totals"] = Self.totals(byProvider.totals)
         values["hasRequests"] = byProvider.totals.requests > 0
         values["chart"] = Self.chart(byProvider, start: start, end: now, interval: interval)

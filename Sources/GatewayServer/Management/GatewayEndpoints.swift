@@ -39,7 +39,29 @@ struct GatewayEndpoints: Sendable {
 
     /// `POST /gateways` with `{"id": ..., settings...}`: 409 if the id is taken.
     func create(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        V4Response.ok(try await create(members: try GatewaySettingsInput.object(try await ManagementAPI.body(request))))
+    }
+
+    /// `GET /gateways/{id}`.
+    func get(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        V4Response.ok(try existing(context.parameters.required("gateway")))
+    }
+
+    /// `PUT /gateways/{id}`: the settings given replace the current ones; those not given stay.
+    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let members = try GatewaySettingsInput.object(try await ManagementAPI.body(request))
+        return V4Response.ok(try await update(id: context.parameters.required("gateway"), members: members))
+    }
+
+    /// `DELETE /gateways/{id}`: the gateway and its logs; answers the deleted gateway.
+    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        V4Response.ok(try await delete(id: context.parameters.required("gateway")))
+    }
+
+    // MARK: The changes themselves (the API's and the dashboard's)
+
+    /// Creates a gateway from `{"id": ..., settings...}`; a ``ManagementError`` names what is wrong.
+    func create(members: [String: JSONValue]) async throws -> GatewaySettings {
         guard let id = members["id"]?.stringValue else {
             throw ManagementError.badInput("id", "is required: the gateway id used in URLs (letters, digits, '-', '_')")
         }
@@ -57,19 +79,12 @@ struct GatewayEndpoints: Sendable {
             }
             directory.put(created)
         }
-        return V4Response.ok(created)
+        return created
     }
 
-    /// `GET /gateways/{id}`.
-    func get(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        V4Response.ok(try existing(context.parameters.required("gateway")))
-    }
-
-    /// `PUT /gateways/{id}`: the settings given replace the current ones; those not given stay.
-    func update(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let members = try GatewaySettingsInput.object(try await ManagementAPI.body(request))
-        let id = context.parameters.required("gateway")
-        let updated = try await edits.run {
+    /// Changes the settings `members` names; the others stay.
+    func update(id: String, members: [String: JSONValue]) async throws -> GatewaySettings {
+        try await edits.run {
             var settings = try existing(id)
             try GatewaySettingsInput.apply(members, to: &settings)
             settings.modifiedAt = Date()
@@ -78,22 +93,19 @@ struct GatewayEndpoints: Sendable {
             features.gatewayUpdated(settings)
             return settings
         }
-        return V4Response.ok(updated)
     }
 
-    /// `DELETE /gateways/{id}`: the gateway and its logs; answers the deleted gateway.
-    func delete(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let id = context.parameters.required("gateway")
+    /// Deletes a gateway and its logs; returns what it was.
+    func delete(id: String) async throws -> GatewaySettings {
         // Logs still queued for it are written first, so that they go with it.
         await writer.flush()
-        let deleted = try await edits.run {
+        return try await edits.run {
             let settings = try existing(id)
             _ = try await store.deleteGateway(id: id)
             directory.remove(id)
             features.gatewayDeleted(id)
             return settings
         }
-        return V4Response.ok(deleted)
     }
 
     private func existing(_ id: String) throws -> GatewaySettings {
