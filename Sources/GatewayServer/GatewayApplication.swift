@@ -138,8 +138,10 @@ public enum GatewayApplication {
         MetricsRoute(registry: registry).register(on: router)
         // One for the API and the dashboard: their changes to gateways take turns.
         let gatewayEndpoints = GatewayEndpoints(directory: gateways, store: store, writer: writer, features: features)
+        let credentialEndpoints = CredentialEndpoints(directory: gateways, store: store, features: features, providers: providers)
         Dashboard(
             configuration: configuration, directory: gateways, store: store, writer: writer, gatewayChanges: gatewayEndpoints,
+            credentialChanges: credentialEndpoints, features: features, providers: providers,
             templates: try DashboardTemplates.shipped()
         ).register(on: router)
         ManagementAPI(
@@ -148,7 +150,7 @@ public enum GatewayApplication {
             logs: LogEndpoints(
                 directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration,
                 publicURL: publicURL),
-            credentials: CredentialEndpoints(directory: gateways, store: store, features: features, providers: providers),
+            credentials: credentialEndpoints,
             analytics: AnalyticsEndpoints(directory: gateways, store: store, writer: writer)
         ).register(on: router)
         return router

@@ -6,6 +6,7 @@ log content (a prompt, a model name, metadata) stays text that runs nothing."""
 import json
 import os
 import shutil
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -189,3 +190,56 @@ def test_gateways_made_changed_and_deleted_in_the_browser(browser, start_gateway
     browser.find_element(By.XPATH, "//button[text()='Delete support-bot']").click()
     wait_until(browser, lambda driver: driver.current_url.rstrip("/") == gateway.url)
     assert "support-bot" not in [item["id"] for item in api(gateway, "/gateways")]
+
+
+def test_run_tokens_and_stored_keys_in_the_browser(browser, start_gateway, tmp_path):
+    gateway = start_gateway(config={
+        "admin_token": ADMIN_TOKEN, "master_key": "dashboard-test-master-key-0123456789",
+        "gateways": {"locked": {"authentication": True}}})
+    browser.get(gateway.url + "/dashboard/sign-in?next=/dashboard/gateways/locked/credentials")
+    browser.find_element(By.NAME, "token").send_keys(ADMIN_TOKEN)
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda driver: driver.current_url.endswith("/dashboard/gateways/locked/credentials"))
+
+    # A token is shown once, on the page that makes it, and it opens the gateway.
+    browser.find_element(By.NAME, "name").send_keys("ci")
+    browser.find_element(By.XPATH, "//button[text()='Make a token']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "new-token"))
+    token = browser.find_element(By.ID, "new-token").text.strip()
+    assert len(token) > 20
+    chat = gateway.gateway_url("locked", "openai") + "/chat/completions"
+    assert post(chat, {"model": "gpt-4o-mini", "messages": []}, {"cf-aig-authorization": f"Bearer {token}"})["status"] == 200
+    browser.get(gateway.url + "/dashboard/gateways/locked/credentials")
+    assert token not in browser.page_source
+    assert "ci" in browser.find_element(By.ID, "tokens").text
+
+    # A stored key: its secret never comes back, not even after a refusal.
+    browser.find_element(By.NAME, "alias").send_keys("bad alias!")
+    browser.find_element(By.NAME, "secret").send_keys("sk-live-secret-999")
+    browser.find_element(By.XPATH, "//button[text()='Store the key']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "problem"))
+    assert "alias" in browser.find_element(By.ID, "problem").text
+    assert "sk-live-secret-999" not in browser.page_source
+    alias = browser.find_element(By.NAME, "alias")
+    alias.clear()
+    alias.send_keys("default")
+    browser.find_element(By.NAME, "secret").send_keys("sk-live-secret-999")
+    browser.find_element(By.XPATH, "//button[text()='Store the key']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "keys"))
+    assert "openai" in browser.find_element(By.ID, "keys").text
+    assert "sk-live-secret-999" not in browser.page_source
+    keys = api(gateway, "/gateways/locked/provider_configs")
+    assert [key["alias"] for key in keys] == ["default"]
+    screenshot(browser, tmp_path, "dashboard-credentials")
+
+    # Revoked, the token stops working; deleted, the key is gone.
+    browser.find_element(By.CSS_SELECTOR, "#tokens button").click()
+    wait_until(browser, lambda driver: not driver.find_elements(By.ID, "tokens"))
+    try:
+        post(chat, {"model": "gpt-4o-mini", "messages": []}, {"cf-aig-authorization": f"Bearer {token}"})
+        raise AssertionError("a revoked token still opened the gateway")
+    except urllib.error.HTTPError as error:
+        assert error.code == 401
+    browser.find_element(By.CSS_SELECTOR, "#keys button").click()
+    wait_until(browser, lambda driver: not driver.find_elements(By.ID, "keys"))
+    assert api(gateway, "/gateways/locked/provider_configs") == []

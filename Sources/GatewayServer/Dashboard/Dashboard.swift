@@ -22,6 +22,11 @@ struct Dashboard: Sendable {
     let writer: LogWriter
     /// Creates, changes and deletes gateways exactly as the management API does.
     let gatewayChanges: GatewayEndpoints
+    /// Makes and revokes run tokens and stored keys exactly as the management API does.
+    let credentialChanges: CredentialEndpoints
+    /// The run tokens and stored keys as they are now (listed, never their secrets).
+    let features: GatewayFeatures
+    let providers: ProviderTable
     let templates: DashboardTemplates
     /// What sessions are signed with: the admin token, or a secret of this process when
     /// there is none (loopback-only mode).
@@ -29,9 +34,13 @@ struct Dashboard: Sendable {
 
     init(
         configuration: GatewayConfiguration, directory: GatewayDirectory, store: any LogStore, writer: LogWriter,
-        gatewayChanges: GatewayEndpoints, templates: DashboardTemplates
+        gatewayChanges: GatewayEndpoints, credentialChanges: CredentialEndpoints, features: GatewayFeatures,
+        providers: ProviderTable, templates: DashboardTemplates
     ) {
         self.gatewayChanges = gatewayChanges
+        self.credentialChanges = credentialChanges
+        self.features = features
+        self.providers = providers
         self.configuration = configuration
         self.directory = directory
         self.store = store
@@ -87,6 +96,26 @@ struct Dashboard: Sendable {
         }
         router.post("/dashboard/gateways/:gateway/delete") { request, context in
             await guarded(request, context, changes: true) { _ in try await gatewayPages.delete(gatewayID: try existingGateway(context)) }
+        }
+        let credentialPages = DashboardCredentialPages(dashboard: self, pages: pages)
+        router.get("/dashboard/gateways/:gateway/credentials") { request, context in
+            await guarded(request, context) { session in credentialPages.page(gatewayID: try existingGateway(context), session: session) }
+        }
+        router.post("/dashboard/gateways/:gateway/credentials/tokens") { request, context in
+            await guarded(request, context, changes: true) { session in
+                try await credentialPages.makeToken(request, gatewayID: try existingGateway(context), session: session)
+            }
+        }
+        router.post("/dashboard/gateways/:gateway/credentials/tokens/revoke") { request, context in
+            await guarded(request, context, changes: true) { _ in try await credentialPages.revokeToken(request, gatewayID: try existingGateway(context)) }
+        }
+        router.post("/dashboard/gateways/:gateway/credentials/keys") { request, context in
+            await guarded(request, context, changes: true) { session in
+                try await credentialPages.storeKey(request, gatewayID: try existingGateway(context), session: session)
+            }
+        }
+        router.post("/dashboard/gateways/:gateway/credentials/keys/delete") { request, context in
+            await guarded(request, context, changes: true) { _ in try await credentialPages.deleteKey(request, gatewayID: try existingGateway(context)) }
         }
         router.get("/dashboard/sign-in") { request, context in signInPage(next: Self.localPath(request.uri.queryParameters["next"].map(String.init)), problem: nil) }
         router.post("/dashboard/sign-in") { request, context in try await signIn(request) }

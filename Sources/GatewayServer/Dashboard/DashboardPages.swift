@@ -43,6 +43,7 @@ struct DashboardPages: Sendable {
         values["interval"] = interval.rawValue
         values["logsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/logs" }
         values["settingsPath"] = gatewayID.map(DashboardGatewayPages.settingsPath)
+        values["credentialsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/credentials" }
         values["totals"] = Self.totals(byProvider.totals)
         values["hasRequests"] = byProvider.totals.requests > 0
         values["chart"] = Self.chart(byProvider, start: start, end: now, interval: interval)

@@ -57,26 +57,14 @@ struct CredentialEndpoints: Sendable {
     func createToken(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let gateway = try existing(context)
         let members = try GatewaySettingsInput.object(try await ManagementAPI.body(request))
-        for key in members.keys where key != "name" { throw ManagementError.badInput(key, "unknown field (use name)") }
-        let name = try text(members["name"] ?? "token", "name", maximum: 100)
-        let (secret, record) = RunTokens.mint(gatewayID: gateway, name: name)
-        try await edits.run {
-            try await store.saveRunToken(record)
-            features.runTokens.records.add(record)
-        }
+        let (record, secret) = try await createToken(gatewayID: gateway, members: members)
         return V4Response.ok(TokenView(record, secret: secret))
     }
 
     /// `DELETE /gateways/{id}/tokens/{token_id}`: the token stops working at once.
     func revokeToken(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let gateway = try existing(context)
         let id = context.parameters.required("token")
-        try await edits.run {
-            guard try await store.deleteRunToken(id: id, gatewayID: gateway) else {
-                throw ManagementError.notFound("token '\(id)' not found on gateway '\(gateway)'")
-            }
-            _ = features.runTokens.records.remove(id: id, gatewayID: gateway)
-        }
+        try await revokeToken(gatewayID: try existing(context), id: id)
         return V4Response.ok(["id": id])
     }
 
@@ -90,6 +78,43 @@ struct CredentialEndpoints: Sendable {
     func createProviderKey(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let gateway = try existing(context)
         let members = try GatewaySettingsInput.object(try await ManagementAPI.body(request))
+        return V4Response.ok(ProviderKeyView(try await createProviderKey(gatewayID: gateway, members: members)))
+    }
+
+    /// `DELETE /gateways/{id}/provider_configs/{id}`.
+    func deleteProviderKey(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        let id = context.parameters.required("config")
+        try await deleteProviderKey(gatewayID: try existing(context), id: id)
+        return V4Response.ok(["id": id])
+    }
+
+    // MARK: The changes themselves (the API's and the dashboard's)
+
+    /// Mints a run token for a gateway from `{"name": ...}`: the record, and the token itself
+    /// (which is never stored, only its digest).
+    func createToken(gatewayID gateway: String, members: [String: JSONValue]) async throws -> (RunToken, String) {
+        for key in members.keys where key != "name" { throw ManagementError.badInput(key, "unknown field (use name)") }
+        let name = try text(members["name"] ?? "token", "name", maximum: 100)
+        let (secret, record) = RunTokens.mint(gatewayID: gateway, name: name)
+        try await edits.run {
+            try await store.saveRunToken(record)
+            features.runTokens.records.add(record)
+        }
+        return (record, secret)
+    }
+
+    /// Revokes a run token: it stops working at once.
+    func revokeToken(gatewayID gateway: String, id: String) async throws {
+        try await edits.run {
+            guard try await store.deleteRunToken(id: id, gatewayID: gateway) else {
+                throw ManagementError.notFound("token '\(id)' not found on gateway '\(gateway)'")
+            }
+            _ = features.runTokens.records.remove(id: id, gatewayID: gateway)
+        }
+    }
+
+    /// Stores a provider key (sealed) from `{"alias", "provider_slug", "secret", "default_config"}`.
+    func createProviderKey(gatewayID gateway: String, members: [String: JSONValue]) async throws -> StoredProviderKey {
         for key in members.keys where !["alias", "provider_slug", "secret", "default_config"].contains(key) {
             throw ManagementError.badInput(key, "unknown field (use alias, provider_slug, secret, default_config)")
         }
@@ -121,20 +146,17 @@ struct CredentialEndpoints: Sendable {
             try await store.saveProviderKey(key)
             features.providerKeys.records.add(key)
         }
-        return V4Response.ok(ProviderKeyView(key))
+        return key
     }
 
-    /// `DELETE /gateways/{id}/provider_configs/{id}`.
-    func deleteProviderKey(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let gateway = try existing(context)
-        let id = context.parameters.required("config")
+    /// Deletes a stored provider key.
+    func deleteProviderKey(gatewayID gateway: String, id: String) async throws {
         try await edits.run {
             guard try await store.deleteProviderKey(id: id, gatewayID: gateway) else {
                 throw ManagementError.notFound("provider config '\(id)' not found on gateway '\(gateway)'")
             }
             _ = features.providerKeys.records.remove(id: id, gatewayID: gateway)
         }
-        return V4Response.ok(["id": id])
     }
 
     private func existing(_ context: GatewayRequestContext) throws -> String {
