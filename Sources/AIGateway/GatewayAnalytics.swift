@@ -50,14 +50,17 @@ public struct AnalyticsFigures: Codable, Sendable, Equatable {
     public var tokensOut: Int
     /// Cost in US dollars, summed over the logs that have one.
     public var cost: Double
+    /// The durations summed, in milliseconds (over `requests`, the average).
+    public var durationTotal: Int
     /// Duration in milliseconds at the 50th and 95th percentiles (nearest rank), nil without logs.
     public var durationP50: Int?
     public var durationP95: Int?
 
     public init(
         requests: Int = 0, errors: Int = 0, cached: Int = 0, tokensIn: Int = 0, tokensOut: Int = 0, cost: Double = 0,
-        durationP50: Int? = nil, durationP95: Int? = nil
+        durationTotal: Int = 0, durationP50: Int? = nil, durationP95: Int? = nil
     ) {
+        self.durationTotal = durationTotal
         self.requests = requests
         self.errors = errors
         self.cached = cached
@@ -72,6 +75,7 @@ public struct AnalyticsFigures: Codable, Sendable, Equatable {
         case requests, errors, cached, cost
         case tokensIn = "tokens_in"
         case tokensOut = "tokens_out"
+        case durationTotal = "duration_total"
         case durationP50 = "duration_p50"
         case durationP95 = "duration_p95"
     }

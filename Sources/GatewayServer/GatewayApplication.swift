@@ -151,7 +151,8 @@ public enum GatewayApplication {
                 directory: gateways, store: store, writer: writer, providers: providers, configuration: configuration,
                 publicURL: publicURL),
             credentials: credentialEndpoints,
-            analytics: AnalyticsEndpoints(directory: gateways, store: store, writer: writer)
+            analytics: AnalyticsEndpoints(directory: gateways, store: store, writer: writer),
+            datasets: DatasetEndpoints(directory: gateways, store: store, writer: writer)
         ).register(on: router)
         return router
     }

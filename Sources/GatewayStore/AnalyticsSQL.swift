@@ -16,7 +16,7 @@ enum AnalyticsSQL {
 
     /// The statement for `level`, and its bound values. Its rows have the columns `bucket`
     /// (the bucket's number: its start over the interval), `grp` (text), `requests`, `errors`,
-    /// `cached`, `tokens_in`, `tokens_out`, `cost`, `p50` and `p95`.
+    /// `cached`, `tokens_in`, `tokens_out`, `cost`, `duration_total`, `p50` and `p95`.
     static func statement(level: Level, gatewayID: String?, query: AnalyticsQuery, dialect: SQLDialect)
         -> (sql: String, values: [StoreValue])
     {
@@ -32,6 +32,7 @@ enum AnalyticsSQL {
               CAST(SUM(COALESCE(tokens_in, 0)) AS BIGINT) AS tokens_in,
               CAST(SUM(COALESCE(tokens_out, 0)) AS BIGINT) AS tokens_out,
               CAST(SUM(COALESCE(cost, 0)) AS DOUBLE PRECISION) AS cost,
+              CAST(SUM(duration) AS BIGINT) AS duration_total,
               MAX(CASE WHEN ordinal = (n * 50 + 99) / 100 THEN duration END) AS p50,
               MAX(CASE WHEN ordinal = (n * 95 + 99) / 100 THEN duration END) AS p95
             FROM (
@@ -78,7 +79,8 @@ enum AnalyticsSQL {
         AnalyticsFigures(
             requests: row.integer("requests") ?? 0, errors: row.integer("errors") ?? 0, cached: row.integer("cached") ?? 0,
             tokensIn: row.integer("tokens_in") ?? 0, tokensOut: row.integer("tokens_out") ?? 0,
-            cost: row.double("cost") ?? 0, durationP50: row.integer("p50"), durationP95: row.integer("p95"))
+            cost: row.double("cost") ?? 0, durationTotal: row.integer("duration_total") ?? 0, durationP50: row.integer("p50"),
+            durationP95: row.integer("p95"))
     }
 }
 

@@ -1,3 +1,4 @@
+import Foundation
 import AIGateway
 import GatewayCore
 import Logging
@@ -104,6 +105,36 @@ public protocol CredentialStore: Sendable {
     func deleteProviderKey(id: String, gatewayID: String) async throws -> Bool
 }
 
+/// A document a gateway owns (a dataset, an evaluation), which the store keeps as JSON text
+/// and deletes with its gateway.
+public struct GatewayDocument: Sendable, Equatable {
+    /// What it is: `dataset`, `evaluation`.
+    public var kind: String
+    public var id: String
+    public var gatewayID: String
+    /// The document as JSON.
+    public var body: String
+    public var createdAt: Date
+
+    public init(kind: String, id: String, gatewayID: String, body: String, createdAt: Date) {
+        self.kind = kind
+        self.id = id
+        self.gatewayID = gatewayID
+        self.body = body
+        self.createdAt = createdAt
+    }
+}
+
+/// Where gateways' documents live.
+public protocol GatewayDocumentStore: Sendable {
+    /// A gateway's documents of one kind, newest first.
+    func documents(kind: String, gatewayID: String) async throws -> [GatewayDocument]
+    /// Stores a document, replacing the body of one with the same kind and id.
+    func saveDocument(_ document: GatewayDocument) async throws
+    /// Deletes a document; false when the gateway has no such document.
+    func deleteDocument(kind: String, id: String, gatewayID: String) async throws -> Bool
+}
+
 /// What a store adds so that several gateway processes sharing it act as one. A store one
 /// process owns (SQLite) adds nothing: the defaults count rate limits in the process, keep
 /// the cache in memory only, and have nothing to sync.
@@ -127,7 +158,7 @@ extension ProcessSharing {
 /// of the gateway's group, the first (so it stops last): its `run()` holds what the store
 /// needs while it is used (PostgreSQL's connection pool) and closes it at graceful shutdown.
 /// Used on its own, run it around the work with ``whileRunning(_:)``.
-public typealias DataStore = LogStore & GatewayRecordStore & CredentialStore & ProcessSharing & Service
+public typealias DataStore = LogStore & GatewayRecordStore & CredentialStore & GatewayDocumentStore & ProcessSharing & Service
 
 extension Service {
     /// Runs this service while `body` runs, then stops it: for a store used outside a

@@ -56,7 +56,8 @@ struct AnalyticsTests {
         return AnalyticsFigures(
             requests: logs.count, errors: logs.filter { !$0.success }.count, cached: logs.filter(\.cached).count,
             tokensIn: logs.compactMap(\.tokensIn).reduce(0, +), tokensOut: logs.compactMap(\.tokensOut).reduce(0, +),
-            cost: logs.compactMap(\.cost).reduce(0, +), durationP50: percentile(50), durationP95: percentile(95))
+            cost: logs.compactMap(\.cost).reduce(0, +), durationTotal: logs.map(\.duration).reduce(0, +),
+            durationP50: percentile(50), durationP95: percentile(95))
     }
 
     func withSeededStore(_ kind: StoreKind, _ body: (any DataStore, [AIGatewayLog]) async throws -> Void) async throws {

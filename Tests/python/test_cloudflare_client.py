@@ -133,3 +133,54 @@ def test_admin_token_is_required_when_configured(start_gateway):
     with pytest.raises(cloudflare.AuthenticationError):
         client(gateway, token="wrong").ai_gateway.list(account_id="local").result
     assert client(gateway, token="adm-123").ai_gateway.list(account_id="local").result == []
+
+
+def test_datasets_and_evaluations(gateway):
+    """Datasets (saved filters) and evaluations over them, with the client's own types."""
+    cf = client(gateway)
+    cf.ai_gateway.create(
+        account_id="local", id="cf-test", cache_invalidate_on_update=False, cache_ttl=None, collect_logs=True,
+        rate_limiting_interval=None, rate_limiting_limit=None,
+    )
+    liked = [chat(gateway) for _ in range(3)]
+    chat(gateway)
+    for log_id in liked[:2]:
+        cf.ai_gateway.logs.edit(log_id, account_id="local", gateway_id="cf-test", feedback=1)
+    cf.ai_gateway.logs.edit(liked[2], account_id="local", gateway_id="cf-test", feedback=-1)
+
+    dataset = cf.ai_gateway.datasets.create(
+        "cf-test", account_id="local", name="openai chats", enable=True,
+        filters=[{"key": "provider", "operator": "eq", "value": ["openai"]}],
+    )
+    assert dataset.name == "openai chats" and dataset.gateway_id == "cf-test" and dataset.filters[0].key == "provider"
+    assert [d.id for d in cf.ai_gateway.datasets.list("cf-test", account_id="local", search="openai")] == [dataset.id]
+    updated = cf.ai_gateway.datasets.update(
+        dataset.id, account_id="local", gateway_id="cf-test", name="all openai", enable=True,
+        filters=[{"key": "provider", "operator": "eq", "value": ["openai"]}, {"key": "duration", "operator": "lt", "value": [600000]}],
+    )
+    assert updated.name == "all openai" and len(updated.filters) == 2
+    assert cf.ai_gateway.datasets.get(dataset.id, account_id="local", gateway_id="cf-test").name == "all openai"
+    with pytest.raises(cloudflare.BadRequestError):
+        cf.ai_gateway.datasets.create(
+            "cf-test", account_id="local", name="bad", enable=True,
+            filters=[{"key": "cost", "operator": "contains", "value": ["x"]}],
+        )
+
+    types = cf.ai_gateway.evaluation_types.list(account_id="local")
+    assert {t.id for t in types} == {"cost", "speed", "performance"}
+
+    evaluation = cf.ai_gateway.evaluations.create(
+        "cf-test", account_id="local", name="first look", dataset_ids=[dataset.id],
+        evaluation_type_ids=["cost", "speed", "performance"],
+    )
+    assert evaluation.processed and evaluation.total_logs == 4 and evaluation.datasets[0].id == dataset.id
+    results = {r.evaluation_type_id: r for r in evaluation.results}
+    assert float(results["performance"].result) == pytest.approx(2 / 3)
+    assert float(results["speed"].result) >= 0 and float(results["cost"].result) >= 0
+    assert all(r.total_logs == 4 and r.status == 1 for r in evaluation.results)
+    assert [e.id for e in cf.ai_gateway.evaluations.list("cf-test", account_id="local")] == [evaluation.id]
+    assert cf.ai_gateway.evaluations.get(evaluation.id, account_id="local", gateway_id="cf-test").name == "first look"
+    assert cf.ai_gateway.evaluations.delete(evaluation.id, account_id="local", gateway_id="cf-test").id == evaluation.id
+    assert cf.ai_gateway.datasets.delete(dataset.id, account_id="local", gateway_id="cf-test").id == dataset.id
+    with pytest.raises(cloudflare.NotFoundError):
+        cf.ai_gateway.datasets.get(dataset.id, account_id="local", gateway_id="cf-test")

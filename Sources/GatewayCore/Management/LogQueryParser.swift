@@ -193,8 +193,17 @@ public enum LogQueryParser {
         return rest.isEmpty ? parts : []
     }
 
+    /// One filter given as key, operator and values (a dataset's), checked as the logs list
+    /// checks its filters; errors name `place` (`filters[2]`).
+    public static func condition(key: String, operator: String, values: [String?], place: String) throws -> LogCondition {
+        try condition(RawFilter(key: key, comparison: `operator`, values: values), place: place)
+    }
+
     private static func condition(_ filter: RawFilter, index: Int, of count: Int) throws -> LogCondition {
-        let place = count == 1 ? "filters" : "filters[\(index)]"
+        try condition(filter, place: count == 1 ? "filters" : "filters[\(index)]")
+    }
+
+    private static func condition(_ filter: RawFilter, place: String) throws -> LogCondition {
         guard let keyText = filter.key, !keyText.isEmpty else {
             throw ManagementError.badInput(place, "has no key")
         }

@@ -14,9 +14,7 @@ struct AnalyticsEndpoints: Sendable {
 
     /// One gateway's figures.
     func gateway(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let id = context.parameters.required("gateway")
-        guard directory.settings(id) != nil else { throw ManagementError.notFound("gateway '\(id)' not found") }
-        return try await answer(request, gatewayID: id)
+        try await answer(request, gatewayID: try directory.existingGatewayID(context))
     }
 
     /// Every gateway's figures together.

@@ -160,9 +160,7 @@ struct CredentialEndpoints: Sendable {
     }
 
     private func existing(_ context: GatewayRequestContext) throws -> String {
-        let id = context.parameters.required("gateway")
-        guard directory.settings(id) != nil else { throw ManagementError.notFound("gateway '\(id)' not found") }
-        return id
+        try directory.existingGatewayID(context)
     }
 
     private func text(_ value: JSONValue, _ field: String, maximum: Int) throws -> String {

@@ -110,9 +110,7 @@ struct LogEndpoints: Sendable {
     }
 
     private func existingGateway(_ context: GatewayRequestContext) throws -> String {
-        let id = context.parameters.required("gateway")
-        guard directory.settings(id) != nil else { throw ManagementError.notFound("gateway '\(id)' not found") }
-        return id
+        try directory.existingGatewayID(context)
     }
 
     private func existingLog(_ context: GatewayRequestContext) async throws -> AIGatewayLog {

@@ -15,6 +15,7 @@ import NIOCore
 /// | `GET/DELETE /gateways/{id}/logs`, `GET/PATCH /gateways/{id}/logs/{log_id}`, `.../request`, `.../response` | ``LogEndpoints`` |
 /// | `GET /gateways/{id}/url/{provider}` (and `/url` for the gateway's base URL) | ``LogEndpoints`` |
 /// | `GET /gateways/{id}/analytics`, `GET /analytics` (every gateway) | ``AnalyticsEndpoints`` |
+/// | `GET/POST /gateways/{id}/datasets`, `GET/PUT/DELETE .../datasets/{id}`, the same for `evaluations` (no PUT), `GET /evaluation-types` | ``DatasetEndpoints`` |
 /// | `GET/POST /gateways/{id}/tokens`, `DELETE /gateways/{id}/tokens/{token_id}` | ``CredentialEndpoints`` |
 /// | `GET/POST /gateways/{id}/provider_configs`, `DELETE .../provider_configs/{id}` | ``CredentialEndpoints`` |
 struct ManagementAPI: Sendable {
@@ -23,6 +24,7 @@ struct ManagementAPI: Sendable {
     let logs: LogEndpoints
     let credentials: CredentialEndpoints
     let analytics: AnalyticsEndpoints
+    let datasets: DatasetEndpoints
 
     static let root = "/client/v4/accounts/:account/ai-gateway"
 
@@ -55,6 +57,16 @@ struct ManagementAPI: Sendable {
         route(.get, "gateways/:gateway/logs/:log/response", logs.responseBody)
         route(.get, "gateways/:gateway/analytics", analytics.gateway)
         route(.get, "analytics", analytics.all)
+        route(.get, "gateways/:gateway/datasets", datasets.listDatasets)
+        route(.post, "gateways/:gateway/datasets", datasets.createDataset)
+        route(.get, "gateways/:gateway/datasets/:dataset", datasets.getDataset)
+        route(.put, "gateways/:gateway/datasets/:dataset", datasets.updateDataset)
+        route(.delete, "gateways/:gateway/datasets/:dataset", datasets.deleteDataset)
+        route(.get, "gateways/:gateway/evaluations", datasets.listEvaluations)
+        route(.post, "gateways/:gateway/evaluations", datasets.createEvaluation)
+        route(.get, "gateways/:gateway/evaluations/:evaluation", datasets.getEvaluation)
+        route(.delete, "gateways/:gateway/evaluations/:evaluation", datasets.deleteEvaluation)
+        route(.get, "evaluation-types", datasets.listEvaluationTypes)
         route(.get, "gateways/:gateway/url", logs.baseURL)
         route(.get, "gateways/:gateway/url/:provider", logs.providerURL)
         route(.get, "gateways/:gateway/tokens", credentials.listTokens)

@@ -21,7 +21,7 @@ extension PostgresStore {
     public func deleteGateway(id: String) async throws -> Bool {
         var deleted = false
         try await transaction { connection in
-            for table in ["logs", "run_tokens", "provider_keys", "rate_windows", "rate_admissions"] {
+            for table in ["logs", "run_tokens", "provider_keys", "rate_windows", "rate_admissions", "gateway_documents"] {
                 _ = try await connection.query(Self.query("DELETE FROM \(table) WHERE gateway_id = ?", [.text(id)]), logger: logger)
             }
             let rows = try await connection.query(
@@ -56,5 +56,19 @@ extension PostgresStore {
 
     public func deleteProviderKey(id: String, gatewayID: String) async throws -> Bool {
         !(try await rows(GatewayTables.deleteProviderKey, [.text(id), .text(gatewayID)]).isEmpty)
+    }
+}
+
+extension PostgresStore {
+    public func documents(kind: String, gatewayID: String) async throws -> [GatewayDocument] {
+        try await rows(GatewayTables.selectDocuments, [.text(kind), .text(gatewayID)]).map(GatewayTables.document)
+    }
+
+    public func saveDocument(_ document: GatewayDocument) async throws {
+        _ = try await rows(GatewayTables.upsertDocument, GatewayTables.documentValues(document))
+    }
+
+    public func deleteDocument(kind: String, id: String, gatewayID: String) async throws -> Bool {
+        !(try await rows(GatewayTables.deleteDocument, [.text(kind), .text(id), .text(gatewayID)]).isEmpty)
     }
 }

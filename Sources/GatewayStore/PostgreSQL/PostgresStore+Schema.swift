@@ -51,6 +51,7 @@ extension PostgresStore {
             ]
         ),
         (3, [LogColumns.analyticsIndex]),
+        (4, [GatewayTables.createDocuments(.postgres), GatewayTables.documentsIndex]),
     ]
 
     /// Brings the schema to the newest version, under an advisory lock so that processes

@@ -27,3 +27,17 @@ extension SQLiteStore {
         try await !write(GatewayTables.deleteProviderKey, [.text(id), .text(gatewayID)]).isEmpty
     }
 }
+
+extension SQLiteStore {
+    public func documents(kind: String, gatewayID: String) async throws -> [GatewayDocument] {
+        try await api.query(GatewayTables.selectDocuments, [.text(kind), .text(gatewayID)]).map(GatewayTables.document)
+    }
+
+    public func saveDocument(_ document: GatewayDocument) async throws {
+        _ = try await write(GatewayTables.upsertDocument, GatewayTables.documentValues(document).map(SQLiteData.init))
+    }
+
+    public func deleteDocument(kind: String, id: String, gatewayID: String) async throws -> Bool {
+        try await !write(GatewayTables.deleteDocument, [.text(kind), .text(id), .text(gatewayID)]).isEmpty
+    }
+}

@@ -80,6 +80,16 @@ public final class SQLiteStore: DataStore {
             ]
         ),
         (4, [LogColumns.analyticsIndex]),
+        (
+            5,
+            [
+                GatewayTables.createDocuments(.sqlite), GatewayTables.documentsIndex,
+                """
+                CREATE TRIGGER gateway_documents_deleted AFTER DELETE ON gateways
+                BEGIN DELETE FROM gateway_documents WHERE gateway_id = OLD.id; END
+                """,
+            ]
+        ),
     ]
 
     public func migrate() async throws {

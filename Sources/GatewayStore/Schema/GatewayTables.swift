@@ -134,3 +134,41 @@ enum GatewayTables {
 
     static func date(_ milliseconds: Int?) -> Date { Date(timeIntervalSince1970: Double(milliseconds ?? 0) / 1000) }
 }
+
+// MARK: Documents a gateway owns (datasets, evaluations), kept as JSON
+
+extension GatewayTables {
+    static func createDocuments(_ dialect: SQLDialect) -> String {
+        """
+        CREATE TABLE gateway_documents (
+            kind TEXT NOT NULL,
+            id TEXT NOT NULL,
+            gateway_id TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at \(dialect.typeName(.bigInteger)) NOT NULL,
+            PRIMARY KEY (kind, id)
+        )
+        """
+    }
+
+    static let documentsIndex = "CREATE INDEX gateway_documents_gateway ON gateway_documents (gateway_id, kind, created_at)"
+    static let selectDocuments =
+        "SELECT kind, id, gateway_id, body, created_at FROM gateway_documents WHERE kind = ? AND gateway_id = ? ORDER BY created_at DESC, id DESC"
+    static let upsertDocument =
+        "INSERT INTO gateway_documents (kind, id, gateway_id, body, created_at) VALUES (?, ?, ?, ?, ?) "
+        + "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body"
+    static let deleteDocument = "DELETE FROM gateway_documents WHERE kind = ? AND id = ? AND gateway_id = ? RETURNING id"
+
+    static func documentValues(_ document: GatewayDocument) -> [StoreValue] {
+        [
+            .text(document.kind), .text(document.id), .text(document.gatewayID), .text(document.body),
+            .integer(milliseconds(document.createdAt)),
+        ]
+    }
+
+    static func document(_ row: some StoreRow) -> GatewayDocument {
+        GatewayDocument(
+            kind: row.text("kind") ?? "", id: row.text("id") ?? "", gatewayID: row.text("gateway_id") ?? "",
+            body: row.text("body") ?? "{}", createdAt: date(row.integer("created_at")))
+    }
+}
