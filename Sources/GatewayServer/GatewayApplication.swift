@@ -139,9 +139,10 @@ public enum GatewayApplication {
         // One for the API and the dashboard: their changes to gateways take turns.
         let gatewayEndpoints = GatewayEndpoints(directory: gateways, store: store, writer: writer, features: features)
         let credentialEndpoints = CredentialEndpoints(directory: gateways, store: store, features: features, providers: providers)
+        let datasetEndpoints = DatasetEndpoints(directory: gateways, store: store, writer: writer)
         Dashboard(
             configuration: configuration, directory: gateways, store: store, writer: writer, gatewayChanges: gatewayEndpoints,
-            credentialChanges: credentialEndpoints, features: features, providers: providers,
+            credentialChanges: credentialEndpoints, datasets: datasetEndpoints, features: features, providers: providers,
             templates: try DashboardTemplates.shipped()
         ).register(on: router)
         ManagementAPI(
@@ -152,7 +153,7 @@ public enum GatewayApplication {
                 publicURL: publicURL),
             credentials: credentialEndpoints,
             analytics: AnalyticsEndpoints(directory: gateways, store: store, writer: writer),
-            datasets: DatasetEndpoints(directory: gateways, store: store, writer: writer)
+            datasets: datasetEndpoints
         ).register(on: router)
         return router
     }

@@ -135,6 +135,19 @@ def test_sign_in_overview_logs_feedback_and_stored_xss(browser, start_gateway, t
     assert api(gateway, f"/gateways/shop/logs/{failed}")["score"] == 87
     screenshot(browser, tmp_path, "dashboard-log")
 
+    # The failures' view saved as a dataset, evaluated: one log, all thumbs up.
+    browser.get(gateway.url + "/dashboard/gateways/shop/logs?success=false")
+    browser.find_element(By.CSS_SELECTOR, "#save-view input[name=name]").send_keys("failures")
+    browser.find_element(By.XPATH, "//button[text()='Save as dataset']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "datasets"))
+    assert "success = false" in browser.find_element(By.ID, "datasets").text
+    browser.find_element(By.XPATH, "//button[text()='Evaluate']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "evaluations"))
+    row = browser.find_element(By.CSS_SELECTOR, "#evaluations tbody tr").text
+    assert "failures" in row and "100% thumbs up" in row
+    evaluations = api(gateway, "/gateways/shop/evaluations")
+    assert evaluations[0]["total_logs"] == 1
+
     # Nothing any log holds ran: no alert, no global set, no element made from log text.
     assert browser.execute_script("return window.__xss === undefined")
     assert no_alert(browser)

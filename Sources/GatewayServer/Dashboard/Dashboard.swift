@@ -24,6 +24,8 @@ struct Dashboard: Sendable {
     let gatewayChanges: GatewayEndpoints
     /// Makes and revokes run tokens and stored keys exactly as the management API does.
     let credentialChanges: CredentialEndpoints
+    /// Datasets and evaluations, made as the management API makes them.
+    let datasets: DatasetEndpoints
     /// The run tokens and stored keys as they are now (listed, never their secrets).
     let features: GatewayFeatures
     let providers: ProviderTable
@@ -34,11 +36,12 @@ struct Dashboard: Sendable {
 
     init(
         configuration: GatewayConfiguration, directory: GatewayDirectory, store: any LogStore, writer: LogWriter,
-        gatewayChanges: GatewayEndpoints, credentialChanges: CredentialEndpoints, features: GatewayFeatures,
+        gatewayChanges: GatewayEndpoints, credentialChanges: CredentialEndpoints, datasets: DatasetEndpoints, features: GatewayFeatures,
         providers: ProviderTable, templates: DashboardTemplates
     ) {
         self.gatewayChanges = gatewayChanges
         self.credentialChanges = credentialChanges
+        self.datasets = datasets
         self.features = features
         self.providers = providers
         self.configuration = configuration
@@ -116,6 +119,21 @@ struct Dashboard: Sendable {
         }
         router.post("/dashboard/gateways/:gateway/credentials/keys/delete") { request, context in
             await guarded(request, context, changes: true) { _ in try await credentialPages.deleteKey(request, gatewayID: try existingGateway(context)) }
+        }
+        let datasetPages = DashboardDatasetPages(dashboard: self, pages: pages)
+        router.get("/dashboard/gateways/:gateway/datasets") { request, context in
+            await guarded(request, context) { session in try await datasetPages.page(gatewayID: try existingGateway(context), session: session) }
+        }
+        router.post("/dashboard/gateways/:gateway/datasets") { request, context in
+            await guarded(request, context, changes: true) { session in
+                try await datasetPages.saveView(request, gatewayID: try existingGateway(context), session: session)
+            }
+        }
+        router.post("/dashboard/gateways/:gateway/datasets/evaluate") { request, context in
+            await guarded(request, context, changes: true) { _ in try await datasetPages.evaluate(request, gatewayID: try existingGateway(context)) }
+        }
+        router.post("/dashboard/gateways/:gateway/datasets/delete") { request, context in
+            await guarded(request, context, changes: true) { _ in try await datasetPages.delete(request, gatewayID: try existingGateway(context)) }
         }
         router.get("/dashboard/sign-in") { request, context in signInPage(next: Self.localPath(request.uri.queryParameters["next"].map(String.init)), problem: nil) }
         router.post("/dashboard/sign-in") { request, context in try await signIn(request) }

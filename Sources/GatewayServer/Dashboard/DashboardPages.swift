@@ -44,6 +44,7 @@ struct DashboardPages: Sendable {
         values["logsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/logs" }
         values["settingsPath"] = gatewayID.map(DashboardGatewayPages.settingsPath)
         values["credentialsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/credentials" }
+        values["datasetsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/datasets" }
         values["totals"] = Self.totals(byProvider.totals)
         values["hasRequests"] = byProvider.totals.requests > 0
         values["chart"] = Self.chart(byProvider, start: start, end: now, interval: interval)
@@ -116,6 +117,8 @@ struct DashboardPages: Sendable {
         var values = layout(title: "Logs of \(gatewayID)", current: gatewayID, session: session)
         values["gateway"] = gatewayID
         values["path"] = path
+        values["datasetsPath"] = "/dashboard/gateways/\(HTML.segment(gatewayID))/datasets"
+        values["csrf"] = session.csrfToken(adminToken: dashboard.signingSecret)
         var filter: [String: Any] = [:]
         for (name, value) in parameters { filter[name] = value }
         filter["successTrue"] = filter["success"] as? String == "true"

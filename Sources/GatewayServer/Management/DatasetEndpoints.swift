@@ -50,13 +50,18 @@ struct DatasetEndpoints: Sendable {
     /// `POST /gateways/{id}/datasets` with `{"name", "enable", "filters"}`.
     func createDataset(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let gateway = try existing(context)
+        return V4Response.ok(try await createDataset(gatewayID: gateway, members: try GatewaySettingsInput.object(try await ManagementAPI.body(request))))
+    }
+
+    /// Makes a dataset from `{"name", "enable", "filters"}` (the API's and the dashboard's).
+    func createDataset(gatewayID gateway: String, members: [String: JSONValue]) async throws -> GatewayDataset {
         let now = Date()
         var dataset = GatewayDataset(
             id: ULID(date: now).description.lowercased(), gatewayID: gateway, name: "", enable: true, filters: [],
             createdAt: now, modifiedAt: now)
-        try Self.apply(try GatewaySettingsInput.object(try await ManagementAPI.body(request)), to: &dataset)
+        try Self.apply(members, to: &dataset)
         try await save(dataset)
-        return V4Response.ok(dataset)
+        return dataset
     }
 
     /// `GET /gateways/{id}/datasets/{dataset_id}`.
@@ -71,6 +76,11 @@ struct DatasetEndpoints: Sendable {
         dataset.modifiedAt = Date()
         try await save(dataset)
         return V4Response.ok(dataset)
+    }
+
+    /// Deletes a dataset; false when the gateway has none by that id.
+    func deleteDataset(gatewayID: String, id: String) async throws -> Bool {
+        try await store.deleteDocument(kind: Self.datasetKind, id: id, gatewayID: gatewayID)
     }
 
     /// `DELETE /gateways/{id}/datasets/{dataset_id}`: answers the deleted dataset.
@@ -110,6 +120,11 @@ struct DatasetEndpoints: Sendable {
     func createEvaluation(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let gateway = try existing(context)
         let members = try GatewaySettingsInput.object(try await ManagementAPI.body(request))
+        return V4Response.ok(try await createEvaluation(gatewayID: gateway, members: members))
+    }
+
+    /// Makes and computes an evaluation from `{"name", "dataset_ids", "evaluation_type_ids"}`.
+    func createEvaluation(gatewayID gateway: String, members: [String: JSONValue]) async throws -> GatewayEvaluation {
         for key in members.keys where !["name", "dataset_ids", "evaluation_type_ids"].contains(key) {
             throw ManagementError.badInput(key, "unknown field (use name, dataset_ids, evaluation_type_ids)")
         }
@@ -146,7 +161,7 @@ struct DatasetEndpoints: Sendable {
             totalLogs: figures.totals.requests, createdAt: now, modifiedAt: now)
         try await store.saveDocument(
             GatewayDocument(kind: Self.evaluationKind, id: id, gatewayID: gateway, body: try Self.json(evaluation), createdAt: now))
-        return V4Response.ok(evaluation)
+        return evaluation
     }
 
     /// `GET /gateways/{id}/evaluations/{evaluation_id}`.
@@ -283,13 +298,15 @@ struct DatasetEndpoints: Sendable {
         (dataset.name, dataset.enable, dataset.filters) = (name, enable, filters)
     }
 
-    private func datasets(gatewayID: String) async throws -> [GatewayDataset] {
+    /// A gateway's datasets, newest first.
+    func datasets(gatewayID: String) async throws -> [GatewayDataset] {
         try await store.documents(kind: Self.datasetKind, gatewayID: gatewayID).map {
             try WireFormat.decoder().decode(GatewayDataset.self, from: Data($0.body.utf8))
         }
     }
 
-    private func evaluations(gatewayID: String) async throws -> [GatewayEvaluation] {
+    /// A gateway's evaluations, newest first.
+    func evaluations(gatewayID: String) async throws -> [GatewayEvaluation] {
         try await store.documents(kind: Self.evaluationKind, gatewayID: gatewayID).map {
             try WireFormat.decoder().decode(GatewayEvaluation.self, from: Data($0.body.utf8))
         }
