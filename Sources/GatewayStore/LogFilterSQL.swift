@@ -153,11 +153,13 @@ extension LogFilterSQL {
     /// limited), returning the deleted ids.
     static func delete(gatewayID: String, deletion: LogDeletion, dialect: SQLDialect) -> (sql: String, values: [StoreValue]) {
         let filter = LogFilterSQL(gatewayID: gatewayID, conditions: deletion.conditions, dialect: dialect)
-        guard let limit = deletion.limit else { return ("DELETE FROM logs WHERE \(filter.sql) RETURNING id", filter.binds) }
+        // What is deleted comes back with what its rollups need to subtract.
+        let returning = "RETURNING id, \(LogRollups.deletedColumns)"
+        guard let limit = deletion.limit else { return ("DELETE FROM logs WHERE \(filter.sql) \(returning)", filter.binds) }
         let direction = deletion.descending ? "DESC" : "ASC"
         return (
             "DELETE FROM logs WHERE id IN (SELECT id FROM logs WHERE \(filter.sql) ORDER BY "
-                + "\(column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?) RETURNING id",
+                + "\(column(deletion.orderBy)) \(direction), id \(direction) LIMIT ?) \(returning)",
             filter.binds + [.integer(limit)]
         )
     }

@@ -47,11 +47,14 @@ struct AnalyticsTests {
         return logs
     }
 
-    /// The figures of `logs`, computed here.
-    static func expected(_ logs: [AIGatewayLog]) -> AnalyticsFigures {
+    /// The figures of `logs`, computed here. `binned`: the percentiles as the rollups give
+    /// them, the upper bound of the histogram bin that holds the exact one.
+    static func expected(_ logs: [AIGatewayLog], binned: Bool = false) -> AnalyticsFigures {
         let durations = logs.map(\.duration).sorted()
         func percentile(_ p: Int) -> Int? {
-            durations.isEmpty ? nil : durations[(durations.count * p + 99) / 100 - 1]
+            guard !durations.isEmpty else { return nil }
+            let exact = durations[(durations.count * p + 99) / 100 - 1]
+            return binned ? LogRollups.value(ofBin: LogRollups.bin(exact)) : exact
         }
         return AnalyticsFigures(
             requests: logs.count, errors: logs.filter { !$0.success }.count, cached: logs.filter(\.cached).count,
@@ -86,10 +89,11 @@ struct AnalyticsTests {
         let analytics = try await store.analytics(gatewayID: "g", query: query)
         let inRange = logs.filter { $0.gatewayID == "g" && $0.createdAt.timeIntervalSince1970 * 1000 >= Double(Self.origin) }
         #expect(inRange.count == 60)
-        same(analytics.totals, Self.expected(inRange), "totals")
+        // A range of whole minutes: answered from the rollups (percentiles by histogram bin).
+        same(analytics.totals, Self.expected(inRange, binned: true), "totals")
         #expect(analytics.groups.map(\.group).sorted() == ["anthropic", "groq", "openai"])
         for group in analytics.groups {
-            same(group.figures, Self.expected(inRange.filter { $0.provider == group.group }), "group \(group.group)")
+            same(group.figures, Self.expected(inRange.filter { $0.provider == group.group }, binned: true), "group \(group.group)")
         }
         // 3 hours × 3 providers, each bucket's logs those of its hour and provider.
         #expect(analytics.buckets.count == 9)
@@ -99,7 +103,7 @@ struct AnalyticsTests {
                 $0.provider == bucket.group && $0.createdAt.timeIntervalSince1970 >= from
                     && $0.createdAt.timeIntervalSince1970 < from + 3600
             }
-            same(bucket.figures, Self.expected(members), "bucket \(bucket.start) \(bucket.group ?? "")")
+            same(bucket.figures, Self.expected(members, binned: true), "bucket \(bucket.start) \(bucket.group ?? "")")
         }
         #expect(analytics.buckets.map(\.start) == analytics.buckets.map(\.start).sorted())
 
@@ -109,6 +113,72 @@ struct AnalyticsTests {
         #expect(all.totals.requests == 63)
         #expect(all.groups.isEmpty && all.buckets.allSatisfy { $0.group == nil })
         #expect(all.buckets.map(\.figures.requests).reduce(0, +) == 63)
+    }
+
+    @Test("a range off whole minutes is answered from the logs themselves, with exact percentiles, and equal sums", arguments: StoreKind.all)
+    func fromTheLogs(kind: StoreKind) async throws {
+        try await withSeededStore(kind, fromTheLogsHold)
+    }
+
+    func fromTheLogsHold(store: any DataStore, logs: [AIGatewayLog]) async throws {
+        let query = AnalyticsQuery(start: Self.origin + 1, end: Self.origin + 3 * 3_600_000 + 1, interval: .hour, groupBy: .provider)
+        let analytics = try await store.analytics(gatewayID: "g", query: query)
+        let inRange = logs.filter {
+            $0.gatewayID == "g" && $0.createdAt.timeIntervalSince1970 * 1000 >= Double(Self.origin + 1)
+        }
+        same(analytics.totals, Self.expected(inRange), "totals from the logs")
+        for group in analytics.groups {
+            same(group.figures, Self.expected(inRange.filter { $0.provider == group.group }), "group \(group.group)")
+        }
+    }
+
+    @Test("deleted logs leave the rollups, a deleted gateway takes its own, and the migration's backfill rebuilds them", arguments: StoreKind.all)
+    func rollupsFollow(kind: StoreKind) async throws {
+        try await withSeededStore(kind, rollupsFollowHold)
+    }
+
+    func rollupsFollowHold(store: any DataStore, logs: [AIGatewayLog]) async throws {
+        let query = AnalyticsQuery(start: Self.origin, end: Self.origin + 3 * 3_600_000, interval: .hour, groupBy: .provider)
+        var deletion = LogDeletion()
+        deletion.conditions = [LogCondition(.provider, .equals, [.text("groq")])]
+        #expect(try await store.deleteLogs(gatewayID: "g", deletion: deletion) == 20)
+        var remaining = logs.filter { $0.gatewayID == "g" && $0.provider != "groq" && $0.createdAt.timeIntervalSince1970 * 1000 >= Double(Self.origin) }
+        var analytics = try await store.analytics(gatewayID: "g", query: query)
+        same(analytics.totals, Self.expected(remaining, binned: true), "after deleting groq's logs")
+        #expect(!analytics.groups.map(\.group).contains("groq"))
+
+        // The oldest ten, by a limited delete.
+        var oldest = LogDeletion()
+        oldest.limit = 10
+        oldest.descending = false
+        #expect(try await store.deleteLogs(gatewayID: "g", deletion: oldest) == 10)
+        remaining = Array(remaining.sorted { $0.createdAt < $1.createdAt }.dropFirst(9))  // the log before the range went first
+        analytics = try await store.analytics(gatewayID: "g", query: query)
+        same(analytics.totals, Self.expected(remaining, binned: true), "after deleting the oldest")
+        // The per-minute table (minute buckets) agrees with the hourly one.
+        let perMinute = AnalyticsQuery(start: Self.origin, end: Self.origin + 3 * 3_600_000, interval: .minute, groupBy: .provider)
+        #expect(LogRollups.table(for: perMinute, now: Self.origin) == .minute && LogRollups.table(for: query, now: Self.origin) == .hour)
+        let minutes = try await store.analytics(gatewayID: "g", query: perMinute)
+        same(minutes.totals, Self.expected(remaining, binned: true), "from the per-minute rollups")
+        #expect(minutes.buckets.count == remaining.count)  // a log every three minutes
+
+        for table in LogRollups.Table.allCases {
+            if let sqlite = store as? SQLiteStore {
+                _ = try await sqlite.api.query("DELETE FROM \(table.name)")
+                _ = try await sqlite.api.query(LogRollups.backfill(table))
+            } else if let postgres = store as? PostgresStore {
+                _ = try await postgres.rows("DELETE FROM \(table.name)")
+                _ = try await postgres.rows(LogRollups.backfill(table))
+            }
+        }
+        analytics = try await store.analytics(gatewayID: "g", query: query)
+        same(analytics.totals, Self.expected(remaining, binned: true), "rebuilt by the backfill")
+
+        try await store.saveGateway(GatewaySettings(id: "g"))
+        #expect(try await store.deleteGateway(id: "g"))
+        #expect(try await store.analytics(gatewayID: "g", query: query).totals.requests == 0)
+        #expect(try await directCount(store, "SELECT COUNT(*) AS n FROM log_rollups WHERE gateway_id = 'g'") == 0)
+        #expect(try await directCount(store, "SELECT COUNT(*) AS n FROM log_rollups_hourly WHERE gateway_id = 'g'") == 0)
     }
 
     @Test("logs filters narrow the figures as they narrow the logs list, and a direct SQL count agrees", arguments: StoreKind.all)

@@ -53,8 +53,8 @@ public enum AnalyticsGrouping: String, Sendable, Hashable, CaseIterable {
     case cached
 }
 
-/// Reads the analytics API's query parameters: `start` and `end` (ISO 8601; the last 24 hours
-/// by default), `interval` (`minute`, `hour`, `day`; by default the narrowest giving at most
+/// Reads the analytics API's query parameters: `start` and `end` (ISO 8601; by default the
+/// last 24 hours, from the start of the first bucket), `interval` (`minute`, `hour`, `day`; by default the narrowest giving at most
 /// 200 buckets; asked for, at most ``AnalyticsQuery/maximumBuckets``),
 /// `group_by`, and every filter of the logs list. A value it cannot use is a 400 naming it.
 public enum AnalyticsQueryParser {
@@ -96,7 +96,10 @@ public enum AnalyticsQueryParser {
             }
         }
         let rangeEnd = end ?? now
-        let rangeStart = start ?? rangeEnd - 86_400_000
+        // By default a day back, from the start of that bucket: whole buckets, which the
+        // stores answer from their rollups.
+        let defaultInterval = interval ?? AnalyticsInterval.fitting(span: 86_400_000)
+        let rangeStart = start ?? (rangeEnd - 86_400_000) / defaultInterval.milliseconds * defaultInterval.milliseconds
         guard rangeStart < rangeEnd else {
             throw ManagementError.badInput("start", "must be before end")
         }

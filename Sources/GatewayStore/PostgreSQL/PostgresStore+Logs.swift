@@ -11,10 +11,18 @@ extension PostgresStore {
     public func insert(_ logs: [StoredLog]) async throws {
         guard !logs.isEmpty else { return }
         try await transaction { connection in
+            var inserted: Set<String> = []
             for chunk in logs.chunked(Self.rowsPerStatement) {
-                _ = try await connection.query(Self.insertRows(chunk), logger: logger)
+                for try await id in try await connection.query(Self.insertRows(chunk), logger: logger).decode(String.self) {
+                    inserted.insert(id)
+                }
                 let bodies = chunk.filter { $0.requestBody != nil || $0.responseBody != nil }
                 if !bodies.isEmpty { _ = try await connection.query(Self.insertBodies(bodies), logger: logger) }
+            }
+            // The rollups count what this batch inserted, in its transaction.
+            let added = logs.filter { inserted.contains($0.log.id) }.map(\.log)
+            for change in LogRollups.changes(for: added) {
+                _ = try await connection.query(Self.query(change.sql, change.values), logger: logger)
             }
         }
     }
@@ -35,7 +43,7 @@ extension PostgresStore {
         let casts = LogColumns.all.map { "\($0.name)::\(SQLDialect.postgres.typeName($0.kind))" }
         return "INSERT INTO logs (\(names.joined(separator: ","))) SELECT \(casts.joined(separator: ","))"
             + " FROM UNNEST(\(arrays.joined(separator: ","))) AS t(\(names.joined(separator: ",")))"
-            + " ON CONFLICT (id) DO NOTHING"
+            + " ON CONFLICT (id) DO NOTHING RETURNING id"
     }()
 
     /// One batch of logs as one statement: a text array per column.
@@ -74,6 +82,10 @@ extension PostgresStore {
     }
 
     public func analytics(gatewayID: String?, query: AnalyticsQuery) async throws -> GatewayAnalytics {
+        if let table = LogRollups.table(for: query, now: Int64(Date().timeIntervalSince1970 * 1000)) {
+            let statement = LogRollups.statement(table: table, gatewayID: gatewayID, query: query, dialect: .postgres)
+            return LogRollups.analytics(query: query, rows: try await self.rows(statement.sql, statement.values))
+        }
         func rows(_ level: AnalyticsSQL.Level) async throws -> [PostgresRandomAccessRow] {
             let statement = AnalyticsSQL.statement(level: level, gatewayID: gatewayID, query: query, dialect: .postgres)
             return try await self.rows(statement.sql, statement.values)
@@ -94,7 +106,19 @@ extension PostgresStore {
 
     public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
         let statement = LogFilterSQL.delete(gatewayID: gatewayID, deletion: deletion, dialect: .postgres)
-        return try await rows(statement.sql, statement.values).count
+        var count = 0
+        // The logs and their rollups change together.
+        try await transaction { connection in
+            var deleted: [AIGatewayLog] = []
+            for try await row in try await connection.query(Self.query(statement.sql, statement.values), logger: logger) {
+                deleted.append(LogRollups.log(fromDeleted: row.makeRandomAccess()))
+            }
+            count = deleted.count
+            for change in LogRollups.changes(for: deleted, sign: -1) {
+                _ = try await connection.query(Self.query(change.sql, change.values), logger: logger)
+            }
+        }
+        return count
     }
 
     public func separateBodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?) {

@@ -90,6 +90,19 @@ public final class SQLiteStore: DataStore {
                 """,
             ]
         ),
+        (
+            6,
+            // Analytics' rollups, filled from the logs already there, and gone with their gateway.
+            LogRollups.migration(.sqlite) + [
+                """
+                CREATE TRIGGER gateway_rollups_deleted AFTER DELETE ON gateways
+                BEGIN
+                    DELETE FROM log_rollups WHERE gateway_id = OLD.id;
+                    DELETE FROM log_rollups_hourly WHERE gateway_id = OLD.id;
+                END
+                """
+            ]
+        ),
     ]
 
     public func migrate() async throws {
@@ -111,10 +124,14 @@ public final class SQLiteStore: DataStore {
     public func insert(_ logs: [StoredLog]) async throws {
         guard !logs.isEmpty else { return }
         try await transaction {
+            var inserted: Set<String> = []
             for chunk in logs.chunked(Self.rowsPerStatement) {
-                try await self.insertRows(chunk)
+                inserted.formUnion(try await self.insertRows(chunk))
                 try await self.insertBodies(chunk.filter { $0.requestBody != nil || $0.responseBody != nil })
             }
+            // The rollups count what this batch inserted, in its transaction.
+            let added = logs.filter { inserted.contains($0.log.id) }.map(\.log)
+            for change in LogRollups.changes(for: added) { try await self.execute(change.sql, change.values.map(SQLiteData.init)) }
         }
     }
 
@@ -131,20 +148,21 @@ public final class SQLiteStore: DataStore {
         }
     }
 
-    private func insertRows(_ logs: ArraySlice<StoredLog>) async throws {
+    /// Inserts the rows; returns the ids inserted (a retried batch's rows already there are not).
+    private func insertRows(_ logs: ArraySlice<StoredLog>) async throws -> [String] {
         let columns = LogColumns.all
         let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
         let sql =
             "INSERT INTO logs (\(LogColumns.names.joined(separator: ","))) VALUES "
             + Array(repeating: placeholders, count: logs.count).joined(separator: ",")
             // Idempotent: a batch retried after a commit whose acknowledgement was lost writes nothing twice.
-            + " ON CONFLICT (id) DO NOTHING"
+            + " ON CONFLICT (id) DO NOTHING RETURNING id"
         var binds: [SQLiteData] = []
         binds.reserveCapacity(logs.count * columns.count)
         for stored in logs {
             for column in columns { binds.append(SQLiteData(column.value(stored))) }
         }
-        try await execute(sql, binds)
+        return try await rows(sql, binds).compactMap { $0.column("id")?.string }
     }
 
     private func insertBodies(_ logs: [StoredLog]) async throws {
@@ -177,6 +195,10 @@ public final class SQLiteStore: DataStore {
     }
 
     public func analytics(gatewayID: String?, query: AnalyticsQuery) async throws -> GatewayAnalytics {
+        if let table = LogRollups.table(for: query, now: Int64(Date().timeIntervalSince1970 * 1000)) {
+            let statement = LogRollups.statement(table: table, gatewayID: gatewayID, query: query, dialect: .sqlite)
+            return LogRollups.analytics(query: query, rows: try await api.query(statement.sql, statement.values.map(SQLiteData.init)))
+        }
         func rows(_ level: AnalyticsSQL.Level) async throws -> [SQLiteRow] {
             let statement = AnalyticsSQL.statement(level: level, gatewayID: gatewayID, query: query, dialect: .sqlite)
             return try await api.query(statement.sql, statement.values.map(SQLiteData.init))
@@ -197,7 +219,22 @@ public final class SQLiteStore: DataStore {
 
     public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
         let statement = LogFilterSQL.delete(gatewayID: gatewayID, deletion: deletion, dialect: .sqlite)
-        return try await write(statement.sql, statement.values.map(SQLiteData.init)).count
+        let api = self.api
+        // The logs and their rollups change together, in one transaction of their own.
+        return try await writes.run {
+            _ = try await api.query("BEGIN IMMEDIATE")
+            do {
+                let deleted = try await api.query(statement.sql, statement.values.map(SQLiteData.init))
+                for change in LogRollups.changes(for: deleted.map(LogRollups.log(fromDeleted:)), sign: -1) {
+                    _ = try await api.query(change.sql, change.values.map(SQLiteData.init))
+                }
+                _ = try await api.query("COMMIT")
+                return deleted.count
+            } catch {
+                _ = try? await api.query("ROLLBACK")
+                throw error
+            }
+        }
     }
 
     // MARK: - Gateways

@@ -25,7 +25,11 @@ struct AnalyticsQueryParserTests {
     @Test("by default the last 24 hours, in the narrowest interval that fits: hours")
     func defaults() throws {
         let query = try read("")
-        #expect(query.end == Self.now && query.start == Self.now - 86_400_000)
+        #expect(query.end == Self.now && query.start == Self.now - 86_400_000)  // now is a whole day
+        let later = try AnalyticsQueryParser.query(QueryParameters(""), now: Self.now + 3_612_345)
+        #expect(later.start == Self.now - 82_800_000, "the default start is the start of its hour bucket")
+        let minutes = try AnalyticsQueryParser.query(QueryParameters("interval=minute"), now: Self.now + 61_000)
+        #expect(minutes.start == Self.now - 86_400_000 + 60_000, "or of its minute")
         #expect(query.interval == .hour && query.groupBy == nil && query.conditions.isEmpty)
         #expect(try read("start=2026-11-30T23:00:00Z").interval == .minute)
         #expect(try read("start=2026-11-24").interval == .hour)
