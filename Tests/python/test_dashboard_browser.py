@@ -120,6 +120,17 @@ def test_sign_in_overview_logs_feedback_and_stored_xss(browser, start_gateway, t
     assert browser.find_element(By.ID, "total").text.startswith("1 logs")
     rows = browser.find_elements(By.CSS_SELECTOR, "table.logs tbody tr")
     assert len(rows) == 1
+    # Sorted, and the sort is in the address with the filter.
+    browser.get(gateway.url + "/dashboard/gateways/shop/logs")
+    browser.find_element(By.CSS_SELECTOR, "select[name=order_by] option[value=duration]").click()
+    browser.find_element(By.CSS_SELECTOR, "select[name=order_by_direction] option[value=asc]").click()
+    browser.find_element(By.CSS_SELECTOR, "form.filters button").click()
+    wait_until(browser, lambda driver: "order_by=duration" in driver.current_url)
+    durations = [int(row.find_elements(By.TAG_NAME, "td")[4].text.split()[0].replace(",", ""))
+                 for row in browser.find_elements(By.CSS_SELECTOR, "table.logs tbody tr")]
+    assert len(durations) == 4 and durations == sorted(durations)
+    browser.get(gateway.url + "/dashboard/gateways/shop/logs?success=false")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.logs tbody tr")
     rows[0].find_element(By.TAG_NAME, "a").click()
     wait_until(browser, lambda driver: failed in driver.current_url)
     assert HOSTILE_MODEL in browser.find_element(By.ID, "request").text

@@ -126,6 +126,13 @@ struct DashboardPages: Sendable {
         filter["cachedTrue"] = filter["cached"] as? String == "true"
         filter["cachedFalse"] = filter["cached"] as? String == "false"
         values["filter"] = filter
+        let orderBy = filter["order_by"] as? String ?? "created_at"
+        values["sortFields"] = [
+            ("created_at", "time"), ("duration", "duration"), ("cost", "cost"), ("tokens_in", "tokens in"),
+            ("tokens_out", "tokens out"), ("status_code", "status"), ("provider", "provider"), ("model", "model"),
+            ("feedback", "feedback"), ("score", "score"),
+        ].map { ["value": $0.0, "label": $0.1, "selected": $0.0 == orderBy] }
+        values["ascending"] = filter["order_by_direction"] as? String == "asc"
         let query: LogQuery
         do {
             var read = try LogQueryParser.query(QueryParameters(pairs: parameters))
