@@ -48,8 +48,8 @@ struct DashboardPages: Sendable {
         values["totals"] = Self.totals(byProvider.totals)
         values["hasRequests"] = byProvider.totals.requests > 0
         values["chart"] = Self.chart(byProvider, start: start, end: now, interval: interval)
-        values["providers"] = byProvider.groups.map(Self.groupRow)
-        values["models"] = byModel.groups.map(Self.groupRow)
+        values["providers"] = byProvider.groups.map { Self.groupRow($0, of: byProvider.totals) }
+        values["models"] = byModel.groups.map { Self.groupRow($0, of: byModel.totals) }
         if gatewayID == nil {
             let gateways = dashboard.directory.all().sorted { $0.id < $1.id }
             values["hasGateways"] = !gateways.isEmpty
@@ -78,8 +78,10 @@ struct DashboardPages: Sendable {
         ]
     }
 
-    static func groupRow(_ group: AnalyticsGroup) -> [String: Any] {
+    static func groupRow(_ group: AnalyticsGroup, of totals: AnalyticsFigures) -> [String: Any] {
         [
+            "share": SVGChart.share(Double(group.figures.requests) / Double(max(totals.requests, 1)),
+                                    errors: Double(group.figures.errors) / Double(max(totals.requests, 1))),
             "group": group.group.isEmpty ? "(none)" : group.group, "requests": count(group.figures.requests),
             "errors": count(group.figures.errors), "tokens": count(group.figures.tokensIn + group.figures.tokensOut),
             "cost": money(group.figures.cost), "p50": milliseconds(group.figures.durationP50),

@@ -42,6 +42,19 @@ struct SVGChart {
         return svg + "</svg>"
     }
 
+    /// A small horizontal bar for a share (0 to 1) of the whole, its errors' part in red, with
+    /// the share as text beside it. Built from numbers only.
+    static func share(_ fraction: Double, errors: Double) -> String {
+        let width = 60.0
+        let filled = max(0, min(1, fraction)) * width
+        let failed = max(0, min(fraction, errors)) * width
+        return #"<svg class="share" viewBox="0 0 100 12" width="100" height="12" role="img" xmlns="http://www.w3.org/2000/svg">"#
+            + #"<rect x="0" y="1" width="\#(width)" height="10" class="track"/>"#
+            + #"<rect x="0" y="1" width="\#(String(format: "%.1f", filled))" height="10" class="bar"/>"#
+            + (failed > 0 ? #"<rect x="0" y="1" width="\#(String(format: "%.1f", failed))" height="10" class="bar-part"/>"# : "")
+            + #"<text x="\#(width + 6)" y="10" class="tick">\#(String(format: "%.0f%%", fraction * 100))</text></svg>"#
+    }
+
     private func rect(x: Double, y: Double, width: Double, height: Double, kind: String) -> String {
         func f(_ value: Double) -> String { String(format: "%.1f", value) }
         return #"<rect x="\#(f(x))" y="\#(f(y))" width="\#(f(width))" height="\#(f(height))" class="\#(kind)"/>"#
