@@ -174,7 +174,7 @@ struct Dashboard: Sendable {
             session = DashboardSession.start()
             newSession = session
         } else {
-            let next = HTML.segmentQuery(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
+            let next = HTML.segment(request.uri.path + (request.uri.query.map { "?" + $0 } ?? ""))
             return Self.redirect(to: "/dashboard/sign-in?next=" + next)
         }
         if configuration.adminToken == nil && !AdminAccess.isLoopback(context.remoteAddress) {
@@ -306,12 +306,5 @@ struct Dashboard: Sendable {
             path.unicodeScalars.allSatisfy({ $0.value > 0x20 && $0.value < 0x7F })
         else { return "/" }
         return path
-    }
-}
-
-extension HTML {
-    /// Text for a query parameter's value, percent-encoded.
-    static func segmentQuery(_ text: String) -> String {
-        segment(text)
     }
 }

@@ -79,8 +79,12 @@ enum HTML {
         return escaped
     }
 
-    /// A path segment percent-encoded (everything but unreserved characters), for links built from ids.
+    /// Text percent-encoded but for RFC 3986's unreserved ASCII characters, for a path segment
+    /// or a query value built from an id or a path.
     static func segment(_ text: String) -> String {
-        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? ""
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? ""
     }
+
+    private static let unreserved = CharacterSet(
+        charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
 }

@@ -52,7 +52,7 @@ extension PostgresStore {
         ),
         (3, [LogColumns.analyticsIndex]),
         (4, [GatewayTables.createDocuments(.postgres), GatewayTables.documentsIndex]),
-        (5, LogRollups.migration(.postgres)),
+        (5, LogRollups.migration(.postgres) + [LogColumns.dropAnalyticsIndex]),
     ]
 
     /// Brings the schema to the newest version, under an advisory lock so that processes

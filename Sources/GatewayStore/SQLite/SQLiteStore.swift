@@ -92,8 +92,10 @@ public final class SQLiteStore: DataStore {
         ),
         (
             6,
-            // Analytics' rollups, filled from the logs already there, and gone with their gateway.
+            // Analytics' rollups, filled from the logs already there, and gone with their gateway;
+            // they answer analytics over every gateway, which version 4's index served.
             LogRollups.migration(.sqlite) + [
+                LogColumns.dropAnalyticsIndex,
                 """
                 CREATE TRIGGER gateway_rollups_deleted AFTER DELETE ON gateways
                 BEGIN
@@ -124,13 +126,18 @@ public final class SQLiteStore: DataStore {
     public func insert(_ logs: [StoredLog]) async throws {
         guard !logs.isEmpty else { return }
         try await transaction {
-            var inserted: Set<String> = []
+            var added: [AIGatewayLog] = []
+            added.reserveCapacity(logs.count)
             for chunk in logs.chunked(Self.rowsPerStatement) {
-                inserted.formUnion(try await self.insertRows(chunk))
+                switch try await self.insertRows(chunk) {
+                case nil: added += chunk.lazy.map(\.log)
+                case let ids?:
+                    let inserted = Set(ids)
+                    added += chunk.lazy.filter { inserted.contains($0.log.id) }.map(\.log)
+                }
                 try await self.insertBodies(chunk.filter { $0.requestBody != nil || $0.responseBody != nil })
             }
             // The rollups count what this batch inserted, in its transaction.
-            let added = logs.filter { inserted.contains($0.log.id) }.map(\.log)
             for change in LogRollups.changes(for: added) { try await self.execute(change.sql, change.values.map(SQLiteData.init)) }
         }
     }
@@ -148,21 +155,27 @@ public final class SQLiteStore: DataStore {
         }
     }
 
-    /// Inserts the rows; returns the ids inserted (a retried batch's rows already there are not).
-    private func insertRows(_ logs: ArraySlice<StoredLog>) async throws -> [String] {
+    /// Inserts the rows; returns nil when all of them were inserted (nearly always, which
+    /// `changes()` tells in one row), else the ids of those that were (a retried batch's rows
+    /// already there are not): the rows past the table's last rowid before it.
+    private func insertRows(_ logs: ArraySlice<StoredLog>) async throws -> [String]? {
         let columns = LogColumns.all
         let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
         let sql =
             "INSERT INTO logs (\(LogColumns.names.joined(separator: ","))) VALUES "
             + Array(repeating: placeholders, count: logs.count).joined(separator: ",")
             // Idempotent: a batch retried after a commit whose acknowledgement was lost writes nothing twice.
-            + " ON CONFLICT (id) DO NOTHING RETURNING id"
+            + " ON CONFLICT (id) DO NOTHING"
         var binds: [SQLiteData] = []
         binds.reserveCapacity(logs.count * columns.count)
         for stored in logs {
             for column in columns { binds.append(SQLiteData(column.value(stored))) }
         }
-        return try await rows(sql, binds).compactMap { $0.column("id")?.string }
+        let lastBefore = try await rows("SELECT COALESCE(MAX(rowid), 0) AS last FROM logs").first?.column("last")?.integer ?? 0
+        try await execute(sql, binds)
+        let changed = try await rows("SELECT changes() AS n").first?.column("n")?.integer ?? 0
+        if changed == logs.count { return nil }
+        return try await rows("SELECT id FROM logs WHERE rowid > ?", [.integer(lastBefore)]).compactMap { $0.column("id")?.string }
     }
 
     private func insertBodies(_ logs: [StoredLog]) async throws {

@@ -66,9 +66,11 @@ enum LogColumns {
         return "CREATE TABLE logs (\n" + columns.joined(separator: ",\n") + "\n)"
     }
 
-    /// The index of analytics over every gateway (one gateway's use `logs_gateway_created`):
-    /// its key only grows, so each insert adds at the index's end.
+    /// The index analytics over every gateway first used (one gateway's use
+    /// `logs_gateway_created`); the rollups replaced it, and it went, since every index costs
+    /// the log writer an insert per log.
     static let analyticsIndex = "CREATE INDEX logs_created ON logs (created_at)"
+    static let dropAnalyticsIndex = "DROP INDEX IF EXISTS logs_created"
 
     /// The indexes of the logs API's common filters and orderings.
     static let indexes = [

@@ -79,23 +79,38 @@ enum LogRollups {
         var histogram = [Int](repeating: 0, count: 60)
     }
 
-    /// The figures of `logs` by key in `table`; `sign` -1 for logs going away.
+    /// The figures of `logs` by key in `table`; `sign` -1 for logs going away. The logs of a
+    /// batch mostly share their key with the log before, which is then reused without hashing
+    /// (hashing every log's strings cost the writer a tenth of its speed).
     static func deltas(_ logs: some Sequence<AIGatewayLog>, table: Table, sign: Int = 1) -> [Key: Figures] {
-        var deltas: [Key: Figures] = [:]
+        var keys: [Key] = []
+        var figures: [Figures] = []
+        var positions: [Key: Int] = [:]
+        var last: (key: Key, position: Int)?
         for log in logs {
             let key = Key(
                 gatewayID: log.gatewayID, slot: Int(log.createdAt.timeIntervalSince1970 * 1000) / table.unit, provider: log.provider,
                 model: log.model, statusCode: log.statusCode, success: log.success, cached: log.cached)
-            var figures = deltas[key] ?? Figures()
-            figures.requests += sign
-            figures.tokensIn += sign * (log.tokensIn ?? 0)
-            figures.tokensOut += sign * (log.tokensOut ?? 0)
-            figures.cost += Double(sign) * (log.cost ?? 0)
-            figures.durationTotal += sign * log.duration
-            figures.histogram[bin(log.duration)] += sign
-            deltas[key] = figures
+            let position: Int
+            if let last, last.key == key {
+                position = last.position
+            } else if let known = positions[key] {
+                position = known
+            } else {
+                position = keys.count
+                keys.append(key)
+                figures.append(Figures())
+                positions[key] = position
+            }
+            last = (key, position)
+            figures[position].requests += sign
+            figures[position].tokensIn += sign * (log.tokensIn ?? 0)
+            figures[position].tokensOut += sign * (log.tokensOut ?? 0)
+            figures[position].cost += Double(sign) * (log.cost ?? 0)
+            figures[position].durationTotal += sign * log.duration
+            figures[position].histogram[bin(log.duration)] += sign
         }
-        return deltas
+        return Dictionary(uniqueKeysWithValues: zip(keys, figures))
     }
 
     // MARK: Statements
