@@ -124,6 +124,26 @@ public struct ManagementClient: Sendable {
         return result["deleted"] ?? 0
     }
 
+    // MARK: - Analytics
+
+    /// Requests, errors, cached answers, tokens, cost and durations over a time range, for one
+    /// gateway (or every gateway, for nil): in total, per `groupBy` (`provider`, `model`,
+    /// `status`, `cached`) and per bucket of `interval` (`minute`, `hour`, `day`). Nil bounds
+    /// and interval take the server's defaults (the last 24 hours, in hours).
+    public func analytics(
+        gateway: String?, start: Date? = nil, end: Date? = nil, interval: String? = nil, groupBy: String? = nil,
+        filters: [LogFilter] = []
+    ) async throws -> GatewayAnalytics {
+        var query = try Self.filterParameter(filters)
+        let format = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
+        if let start { query.append(("start", start.formatted(format))) }
+        if let end { query.append(("end", end.formatted(format))) }
+        if let interval { query.append(("interval", interval)) }
+        if let groupBy { query.append(("group_by", groupBy)) }
+        let path = (gateway.map { "/gateways/\($0.pathSegment)" } ?? "") + "/analytics"
+        return try await call(.GET, path + Self.queryString(query), as: GatewayAnalytics.self)
+    }
+
     /// A gateway's base URL (provider nil) or the URL of one provider through it.
     public func url(gateway: String, provider: ProviderSlug? = nil) async throws -> String {
         let path = "/gateways/\(gateway.pathSegment)/url" + (provider.map { "/" + $0.rawValue.pathSegment } ?? "")

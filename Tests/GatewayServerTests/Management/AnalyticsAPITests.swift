@@ -31,6 +31,19 @@ struct AnalyticsAPITests {
         }
     }
 
+    @Test("the Swift library reads the same figures, grouped and filtered")
+    func library() async throws {
+        try await LiveServers.with { servers in
+            for _ in 0..<2 { _ = try await management.chat(servers) }
+            let client = ManagementClient(baseURL: URL(string: servers.gateway)!, accountID: "local")
+            let grouped = try await client.analytics(gateway: "test-gw", groupBy: "provider")
+            #expect(grouped.totals.requests == 2 && grouped.groups.map(\.group) == ["openai"])
+            let none = try await client.analytics(
+                gateway: nil, interval: "minute", filters: [.init(key: "provider", operator: "eq", values: ["groq"])])
+            #expect(none.totals.requests == 0 && none.interval == "minute")
+        }
+    }
+
     @Test("a parameter that cannot be used is a 400 naming it; an unknown gateway is a 404")
     func refusals() async throws {
         try await LiveServers.with { servers in
