@@ -57,7 +57,7 @@ public struct RunTokens: Sendable {
 
     /// SHA-256 of a token, hex.
     public static func digest(of secret: String) -> String {
-        SHA256.hash(data: Data(secret.utf8)).map { String(format: "%02x", $0) }.joined()
+        SHA256.hash(data: Data(secret.utf8)).hexString
     }
 
     /// Whether a `cf-aig-authorization` value (`Bearer TOKEN`) carries a live token of the

@@ -17,7 +17,7 @@ public protocol SharedCacheTier: Sendable {
 
 extension CacheKey {
     /// The key's digest as hex, for a shared tier's table.
-    public var hex: String { digest.map { String(format: "%02x", $0) }.joined() }
+    public var hex: String { digest.hexString }
 }
 
 extension ResponseCache.Entry {

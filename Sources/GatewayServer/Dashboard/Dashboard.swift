@@ -182,9 +182,9 @@ struct Dashboard: Sendable {
                 .forbidden, "Not available", "No admin token is configured, so the dashboard answers loopback clients only.")
         }
         if changes {
-            let form = QueryParameters(try? await Self.formBody(request))
+            let form = (try? await Self.formFields(request)) ?? [:]
             guard newSession == nil, Self.sameSite(request),
-                session.acceptsCSRF(form.pairs.first(where: { $0.name == "csrf" })?.value, adminToken: signingSecret)
+                session.acceptsCSRF(form["csrf"], adminToken: signingSecret)
             else {
                 return problem(.forbidden, "Refused", "This change did not come from a dashboard page: reload the page and try again.")
             }
@@ -206,11 +206,11 @@ struct Dashboard: Sendable {
     }
 
     private func signIn(_ request: Request) async throws -> Response {
-        let form = QueryParameters(try await Self.formBody(request))
-        let next = Self.localPath(form.pairs.first(where: { $0.name == "next" })?.value)
+        let form = try await Self.formFields(request)
+        let next = Self.localPath(form["next"])
         guard let adminToken = configuration.adminToken else { return Self.redirect(to: next) }
         guard Self.sameSite(request) else { return signInPage(next: next, problem: "Sign in from this dashboard's own page.") }
-        let presented = form.pairs.first(where: { $0.name == "token" })?.value ?? ""
+        let presented = form["token"] ?? ""
         guard AdminAccess.constantTimeEquals(Array(presented.utf8), Array(adminToken.utf8)) else {
             var response = signInPage(next: next, problem: "That is not the admin token.")
             response.status = .unauthorized
@@ -294,10 +294,15 @@ struct Dashboard: Sendable {
         return true
     }
 
-    /// A form body (at most 64 KiB).
-    static func formBody(_ request: Request) async throws -> String {
+    /// A form's fields (a body of at most 64 KiB); of a name sent twice (a checkbox after its
+    /// hidden default) the last.
+    static func formFields(_ request: Request) async throws -> [String: String] {
         var request = request
-        return String(buffer: try await request.collectBody(upTo: 64 * 1024))
+        var fields: [String: String] = [:]
+        for (name, value) in QueryParameters(String(buffer: try await request.collectBody(upTo: 64 * 1024))).pairs {
+            fields[name] = value
+        }
+        return fields
     }
 
     /// `path` when it is a path on this site, else `/` (a sign-in never sends anyone elsewhere).

@@ -47,7 +47,7 @@ struct DashboardCredentialPages: Sendable {
     }
 
     func makeToken(_ request: Request, gatewayID: String, session: DashboardSession) async throws -> Response {
-        let form = try await DashboardGatewayPages.form(request)
+        let form = try await Dashboard.formFields(request)
         let name = (form["name"] ?? "").trimmingHTTPWhitespace
         do {
             let (record, secret) = try await dashboard.credentialChanges.createToken(
@@ -59,13 +59,13 @@ struct DashboardCredentialPages: Sendable {
     }
 
     func revokeToken(_ request: Request, gatewayID: String) async throws -> Response {
-        let form = try await DashboardGatewayPages.form(request)
+        let form = try await Dashboard.formFields(request)
         try await dashboard.credentialChanges.revokeToken(gatewayID: gatewayID, id: form["token"] ?? "")
         return Dashboard.redirect(to: "/dashboard/gateways/\(HTML.segment(gatewayID))/credentials")
     }
 
     func storeKey(_ request: Request, gatewayID: String, session: DashboardSession) async throws -> Response {
-        let form = try await DashboardGatewayPages.form(request)
+        let form = try await Dashboard.formFields(request)
         var members: [String: JSONValue] = [
             "provider_slug": .string(form["provider_slug"] ?? ""), "secret": .string(form["secret"] ?? ""),
             // Unticked: the API's own default (a key aliased "default" is the provider's default).
@@ -84,7 +84,7 @@ struct DashboardCredentialPages: Sendable {
     }
 
     func deleteKey(_ request: Request, gatewayID: String) async throws -> Response {
-        let form = try await DashboardGatewayPages.form(request)
+        let form = try await Dashboard.formFields(request)
         try await dashboard.credentialChanges.deleteProviderKey(gatewayID: gatewayID, id: form["key"] ?? "")
         return Dashboard.redirect(to: "/dashboard/gateways/\(HTML.segment(gatewayID))/credentials")
     }

@@ -55,7 +55,7 @@ struct DashboardDatasetPages: Sendable {
 
     /// The logs view's filters (from the logs page's form) saved as a dataset.
     func saveView(_ request: Request, gatewayID: String, session: DashboardSession) async throws -> Response {
-        let form = try await DashboardGatewayPages.form(request)
+        let form = try await Dashboard.formFields(request)
         var filters: [JSONValue] = []
         for field in Self.viewFields {
             guard let value = form[field], !value.isEmpty else { continue }
@@ -74,7 +74,7 @@ struct DashboardDatasetPages: Sendable {
 
     /// One dataset evaluated with every type.
     func evaluate(_ request: Request, gatewayID: String) async throws -> Response {
-        let form = try await DashboardGatewayPages.form(request)
+        let form = try await Dashboard.formFields(request)
         let id = form["dataset"] ?? ""
         let name = try await dashboard.datasets.datasets(gatewayID: gatewayID).first { $0.id == id }?.name ?? id
         _ = try await dashboard.datasets.createEvaluation(
@@ -87,7 +87,7 @@ struct DashboardDatasetPages: Sendable {
     }
 
     func delete(_ request: Request, gatewayID: String) async throws -> Response {
-        let form = try await DashboardGatewayPages.form(request)
+        let form = try await Dashboard.formFields(request)
         _ = try await dashboard.datasets.deleteDataset(gatewayID: gatewayID, id: form["dataset"] ?? "")
         return Dashboard.redirect(to: "/dashboard/gateways/\(HTML.segment(gatewayID))/datasets")
     }

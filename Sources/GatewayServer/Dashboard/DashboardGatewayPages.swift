@@ -34,7 +34,7 @@ struct DashboardGatewayPages: Sendable {
     }
 
     func save(_ request: Request, gatewayID: String, session: DashboardSession) async throws -> Response {
-        let form = try await Self.form(request)
+        let form = try await Dashboard.formFields(request)
         do {
             _ = try await dashboard.gatewayChanges.update(id: gatewayID, members: Self.members(form))
         } catch let error as ManagementError where error.httpStatus == 400 {
@@ -44,7 +44,7 @@ struct DashboardGatewayPages: Sendable {
     }
 
     func create(_ request: Request, session: DashboardSession) async throws -> Response {
-        let form = try await Self.form(request)
+        let form = try await Dashboard.formFields(request)
         var members = Self.members(form)
         members["id"] = .string(form["id"] ?? "")
         let created: GatewaySettings
@@ -141,13 +141,6 @@ struct DashboardGatewayPages: Sendable {
             }
         }
         return members
-    }
-
-    /// A form's fields; of a name sent twice (a checkbox after its hidden default) the last.
-    static func form(_ request: Request) async throws -> [String: String] {
-        var fields: [String: String] = [:]
-        for (name, value) in QueryParameters(try await Dashboard.formBody(request)).pairs { fields[name] = value }
-        return fields
     }
 
     static func settingsPath(_ id: String) -> String {

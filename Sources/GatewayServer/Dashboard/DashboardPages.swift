@@ -214,9 +214,9 @@ struct DashboardPages: Sendable {
 
     /// A feedback or score form: applied as the logs API's PATCH would, then back to the log.
     func setFeedback(_ request: Request, gatewayID: String, id: String) async throws -> Response {
-        let form = QueryParameters(try await Dashboard.formBody(request))
+        let form = try await Dashboard.formFields(request)
         var patch = LogPatch()
-        if let feedback = form.pairs.first(where: { $0.name == "feedback" })?.value {
+        if let feedback = form["feedback"] {
             switch feedback {
             case "1": patch.feedback = .set(1)
             case "-1": patch.feedback = .set(-1)
@@ -224,7 +224,7 @@ struct DashboardPages: Sendable {
             default: throw ManagementError.badInput("feedback", "'\(feedback)' is not 1, -1 or empty")
             }
         }
-        if let score = form.pairs.first(where: { $0.name == "score" })?.value {
+        if let score = form["score"] {
             if score.isEmpty {
                 patch.score = .cleared
             } else {

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import GatewayCore
 
 /// A signed-in dashboard session, carried by the browser in an HttpOnly, SameSite=Strict
 /// cookie: `<expiry>.<nonce>.<signature>`, signed with a key derived from the admin token.
@@ -55,12 +56,5 @@ struct DashboardSession: Equatable {
     private static func sign(_ message: String, adminToken: String) -> String {
         let key = SymmetricKey(data: SHA256.hash(data: Data(("aigw dashboard|" + adminToken).utf8)))
         return Data(HMAC<SHA256>.authenticationCode(for: Data(message.utf8), using: key)).hexString
-    }
-}
-
-extension Sequence<UInt8> {
-    /// Lowercase hexadecimal.
-    fileprivate var hexString: String {
-        map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }.joined()
     }
 }

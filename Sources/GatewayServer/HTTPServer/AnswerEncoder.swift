@@ -49,11 +49,16 @@ enum AnswerEncoder {
         return framing
     }
 
+    /// Writes the line that goes before a part of a chunked body: its size, in hexadecimal.
+    static func writeChunkSize(_ size: Int, into buffer: inout ByteBuffer) {
+        buffer.writeString(String(size, radix: 16))
+        buffer.writeStaticString("\r\n")
+    }
+
     /// The bytes that go before a part of a chunked body (its size line).
     static func chunkPrefix(size: Int, allocator: ByteBufferAllocator) -> ByteBuffer {
         var prefix = allocator.buffer(capacity: 18)
-        prefix.writeString(String(size, radix: 16))
-        prefix.writeStaticString("\r\n")
+        writeChunkSize(size, into: &prefix)
         return prefix
     }
 

@@ -251,14 +251,13 @@ final class GatewayHTTPHandler: ChannelDuplexHandler, RemovableChannelHandler {
             case .bodiless: break
             case .length: bytes.writeBuffer(&body)
             case .chunked:
-                bytes.writeString(String(body.readableBytes, radix: 16))
-                bytes.writeStaticString("\r\n")
+                AnswerEncoder.writeChunkSize(body.readableBytes, into: &bytes)
                 bytes.writeBuffer(&body)
-                bytes.writeStaticString("\r\n")
+                bytes.writeImmutableBuffer(AnswerEncoder.chunkSuffix)
             }
         }
         if endsAnswer {
-            if framing == .chunked { bytes.writeStaticString("0\r\n\r\n") }
+            if framing == .chunked { bytes.writeImmutableBuffer(AnswerEncoder.lastChunk) }
             finishAnswer(with: bytes, context: context)
         } else {
             context.write(wrapOutboundOut(bytes), promise: nil)

@@ -25,9 +25,8 @@ struct DatasetEndpoints: Sendable {
     func listDatasets(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let gateway = try existing(context)
         var all = try await datasets(gatewayID: gateway)
-        var page = 1
-        var perPage = 20
-        for (name, value) in QueryParameters(request.uri.query).pairs {
+        let paging = try ListPaging(request.uri.query)
+        for (name, value) in paging.others {
             switch name {
             case "enable":
                 guard let flag = Bool(value) else { throw ManagementError.badInput(name, "'\(value)' is not true or false") }
@@ -39,12 +38,10 @@ struct DatasetEndpoints: Sendable {
                     dataset.id.lowercased().contains(needle) || dataset.name.lowercased().contains(needle)
                         || dataset.filters.contains { $0.key.contains(needle) || $0.value.contains { "\($0)".lowercased().contains(needle) } }
                 }
-            case "page": page = try GatewayEndpoints.integer(value, name, in: 1...1_000_000)
-            case "per_page": perPage = try GatewayEndpoints.integer(value, name, in: 1...1000)
             default: throw ManagementError.badInput(name, "unknown query parameter (use enable, name, search, page, per_page)")
             }
         }
-        return Self.paged(all, page: page, perPage: perPage)
+        return paging.answer(all)
     }
 
     /// `POST /gateways/{id}/datasets` with `{"name", "enable", "filters"}`.
@@ -96,9 +93,8 @@ struct DatasetEndpoints: Sendable {
     func listEvaluations(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         let gateway = try existing(context)
         var all = try await evaluations(gatewayID: gateway)
-        var page = 1
-        var perPage = 20
-        for (name, value) in QueryParameters(request.uri.query).pairs {
+        let paging = try ListPaging(request.uri.query)
+        for (name, value) in paging.others {
             switch name {
             case "name": all = all.filter { $0.name == value }
             case "processed":
@@ -107,12 +103,10 @@ struct DatasetEndpoints: Sendable {
             case "search":
                 let needle = value.lowercased()
                 all = all.filter { $0.id.lowercased().contains(needle) || $0.name.lowercased().contains(needle) }
-            case "page": page = try GatewayEndpoints.integer(value, name, in: 1...1_000_000)
-            case "per_page": perPage = try GatewayEndpoints.integer(value, name, in: 1...1000)
             default: throw ManagementError.badInput(name, "unknown query parameter (use name, processed, search, page, per_page)")
             }
         }
-        return Self.paged(all, page: page, perPage: perPage)
+        return paging.answer(all)
     }
 
     /// `POST /gateways/{id}/evaluations` with `{"name", "dataset_ids", "evaluation_type_ids"}`:
@@ -179,11 +173,10 @@ struct DatasetEndpoints: Sendable {
     /// `GET /evaluation-types?order_by=&order_by_direction=&page=&per_page=`.
     func listEvaluationTypes(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
         var types = EvaluationType.shipped
-        var page = 1
-        var perPage = 20
+        let paging = try ListPaging(request.uri.query)
         var descending = false
         var orderBy: String?
-        for (name, value) in QueryParameters(request.uri.query).pairs {
+        for (name, value) in paging.others {
             switch name {
             case "order_by":
                 guard ["id", "name", "type", "created_at"].contains(value) else {
@@ -193,8 +186,6 @@ struct DatasetEndpoints: Sendable {
             case "order_by_direction":
                 guard ["asc", "desc"].contains(value) else { throw ManagementError.badInput(name, "'\(value)' is not asc or desc") }
                 descending = value == "desc"
-            case "page": page = try GatewayEndpoints.integer(value, name, in: 1...1_000_000)
-            case "per_page": perPage = try GatewayEndpoints.integer(value, name, in: 1...1000)
             default: throw ManagementError.badInput(name, "unknown query parameter (use order_by, order_by_direction, page, per_page)")
             }
         }
@@ -202,7 +193,7 @@ struct DatasetEndpoints: Sendable {
             types.sort { orderBy == "name" ? $0.name < $1.name : orderBy == "type" ? $0.type < $1.type : $0.id < $1.id }
         }
         if descending { types.reverse() }
-        return Self.paged(types, page: page, perPage: perPage)
+        return paging.answer(types)
     }
 
     // MARK: Computing
@@ -353,11 +344,5 @@ struct DatasetEndpoints: Sendable {
             guard let text = $0.stringValue else { throw ManagementError.badInput(field, "must hold strings") }
             return text
         }
-    }
-
-    static func paged<Item: Encodable & Sendable>(_ items: [Item], page: Int, perPage: Int) -> Response {
-        let start = min((page - 1) * perPage, items.count)
-        let slice = Array(items[start..<min(start + perPage, items.count)])
-        return V4Response.ok(slice, info: .init(page: page, perPage: perPage, count: slice.count, totalCount: items.count))
     }
 }

@@ -18,23 +18,15 @@ struct GatewayEndpoints: Sendable {
 
     /// `GET /gateways?page=&per_page=&search=`: gateways sorted by id, `search` matching part of the id.
     func list(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
-        let parameters = QueryParameters(request.uri.query)
-        var page = 1
-        var perPage = 20
+        let paging = try ListPaging(request.uri.query)
         var search: String?
-        for (name, value) in parameters.pairs {
+        for (name, value) in paging.others {
             switch name {
-            case "page": page = try Self.integer(value, name, in: 1...1_000_000)
-            case "per_page": perPage = try Self.integer(value, name, in: 1...1000)
             case "search": search = value.isEmpty ? nil : value.lowercased()
             default: throw ManagementError.badInput(name, "unknown query parameter (use page, per_page, search)")
             }
         }
-        let matching = directory.all().filter { search == nil || $0.id.lowercased().contains(search!) }
-        let start = min((page - 1) * perPage, matching.count)
-        let items = Array(matching[start..<min(start + perPage, matching.count)])
-        return V4Response.ok(
-            items, info: .init(page: page, perPage: perPage, count: items.count, totalCount: matching.count))
+        return paging.answer(directory.all().filter { search == nil || $0.id.lowercased().contains(search!) })
     }
 
     /// `POST /gateways` with `{"id": ..., settings...}`: 409 if the id is taken.

@@ -128,8 +128,9 @@ public final class SQLiteStore: DataStore {
         try await transaction {
             var added: [AIGatewayLog] = []
             added.reserveCapacity(logs.count)
+            let lastBefore = try await self.rows("SELECT COALESCE(MAX(rowid), 0) AS last FROM logs").first?.column("last")?.integer ?? 0
             for chunk in logs.chunked(Self.rowsPerStatement) {
-                switch try await self.insertRows(chunk) {
+                switch try await self.insertRows(chunk, after: lastBefore) {
                 case nil: added += chunk.lazy.map(\.log)
                 case let ids?:
                     let inserted = Set(ids)
@@ -157,8 +158,9 @@ public final class SQLiteStore: DataStore {
 
     /// Inserts the rows; returns nil when all of them were inserted (nearly always, which
     /// `changes()` tells in one row), else the ids of those that were (a retried batch's rows
-    /// already there are not): the rows past the table's last rowid before it.
-    private func insertRows(_ logs: ArraySlice<StoredLog>) async throws -> [String]? {
+    /// already there are not): the batch's rows are those past `lastBefore`, the table's last
+    /// rowid before the batch.
+    private func insertRows(_ logs: ArraySlice<StoredLog>, after lastBefore: Int) async throws -> [String]? {
         let columns = LogColumns.all
         let placeholders = "(" + Array(repeating: "?", count: columns.count).joined(separator: ",") + ")"
         let sql =
@@ -171,7 +173,6 @@ public final class SQLiteStore: DataStore {
         for stored in logs {
             for column in columns { binds.append(SQLiteData(column.value(stored))) }
         }
-        let lastBefore = try await rows("SELECT COALESCE(MAX(rowid), 0) AS last FROM logs").first?.column("last")?.integer ?? 0
         try await execute(sql, binds)
         let changed = try await rows("SELECT changes() AS n").first?.column("n")?.integer ?? 0
         if changed == logs.count { return nil }
