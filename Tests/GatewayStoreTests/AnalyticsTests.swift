@@ -139,6 +139,25 @@ struct AnalyticsTests {
 
     func rollupsFollowHold(store: any DataStore, logs: [AIGatewayLog]) async throws {
         let query = AnalyticsQuery(start: Self.origin, end: Self.origin + 3 * 3_600_000, interval: .hour, groupBy: .provider)
+        // A batch retried after its commit (half of it already stored) adds only what is new.
+        var retried = logs.prefix(30).map { log -> StoredLog in
+            var stored = sampleRecord().finalized()
+            stored.log = log
+            return stored
+        }
+        var extra = sampleRecord(index: 500).finalized()
+        extra.log.createdAt = Date(timeIntervalSince1970: Double(Self.origin + 60_000) / 1000)
+        retried.append(extra)
+        try await store.insert(retried)
+        let withExtra = logs + [extra.log]
+        let afterRetry = try await store.analytics(gatewayID: "g", query: query)
+        same(
+            afterRetry.totals,
+            Self.expected(withExtra.filter { $0.gatewayID == "g" && $0.createdAt.timeIntervalSince1970 * 1000 >= Double(Self.origin) }, binned: true),
+            "after a retried batch")
+        var deleteExtra = LogDeletion()
+        deleteExtra.conditions = [LogCondition(.id, .equals, [.text(extra.log.id)])]
+        #expect(try await store.deleteLogs(gatewayID: "g", deletion: deleteExtra) == 1)
         var deletion = LogDeletion()
         deletion.conditions = [LogCondition(.provider, .equals, [.text("groq")])]
         #expect(try await store.deleteLogs(gatewayID: "g", deletion: deletion) == 20)

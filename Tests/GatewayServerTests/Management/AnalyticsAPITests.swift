@@ -58,6 +58,37 @@ struct AnalyticsAPITests {
     }
 }
 
+/// Datasets and evaluations refuse what they cannot use, naming it, and store nothing.
+@Suite("Datasets and evaluations: bad input")
+struct DatasetInputTests {
+    let management = ManagementAPITests()
+
+    @Test("malformed JSON, an unknown filter key or operator, a filter the logs list refuses, an unknown dataset: 400s that say where")
+    func refusals() async throws {
+        try await LiveServers.with { servers in
+            _ = try await management.chat(servers)
+            let datasets = management.api(servers, "/gateways/test-gw/datasets")
+            let cases: [(String, String)] = [
+                (#"{"name": "x", "enable": true, "filters": [}"#, "body"),
+                (#"{"name": "x", "enable": true, "filters": [{"key": "metadata.key", "operator": "eq", "value": ["a"]}]}"#, "filters[0].key"),
+                (#"{"name": "x", "enable": true, "filters": [{"key": "cost", "operator": "neq", "value": [1]}]}"#, "filters[0].operator"),
+                (#"{"name": "x", "enable": true, "filters": [{"key": "cost", "operator": "lt", "value": ["cheap"]}]}"#, "filters[0]"),
+                (#"{"name": "<script>", "filters": []}"#, "enable"),
+            ]
+            for (body, place) in cases {
+                let answer = try await servers.send(datasets, body: body)
+                management.expectFailure(answer, status: 400, mentioning: place)
+            }
+            let listed = try await servers.send(.GET, datasets)
+            #expect(listed.body.contains(#""result":[]"#), "nothing was stored: \(listed.body)")
+            let evaluation = try await servers.send(
+                management.api(servers, "/gateways/test-gw/evaluations"),
+                body: #"{"name": "e", "dataset_ids": ["nope"], "evaluation_type_ids": ["cost"]}"#)
+            management.expectFailure(evaluation, status: 400, mentioning: "dataset_ids")
+        }
+    }
+}
+
 /// The `result` of a v4 envelope.
 struct V4Result<Result: Decodable>: Decodable {
     let result: Result
