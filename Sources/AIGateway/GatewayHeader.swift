@@ -46,4 +46,7 @@ public enum GatewayHeader {
     public static let cacheStatus = "cf-aig-cache-status"
     /// Response: which Universal endpoint step answered.
     public static let step = "cf-aig-step"
+    /// Response (aigw's own): the USD left in each spend rule that applied to the request,
+    /// before its own cost, as `rule-id=0.420000, other=1.500000`.
+    public static let spendRemaining = "cf-aig-spend-remaining"
 }

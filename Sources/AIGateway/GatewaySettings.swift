@@ -22,6 +22,10 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
     public var logManagement: Int?
     /// `STOP_INSERTING` or `DELETE_OLDEST`, when ``logManagement`` is set.
     public var logManagementStrategy: String?
+    /// Keep logs no longer than this many days (aigw's own setting), or nil for no limit.
+    public var logRetentionDays: Int?
+    /// Budgets in USD over windows of time (SPEC section 11), or nil for none.
+    public var spendLimits: SpendLimits?
     /// Default attempts per request (1 to 5).
     public var retryMaxAttempts: Int?
     /// Default milliseconds between attempts.
@@ -43,6 +47,8 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
         self.authentication = false
         self.logManagement = nil
         self.logManagementStrategy = nil
+        self.logRetentionDays = nil
+        self.spendLimits = nil
         self.retryMaxAttempts = nil
         self.retryDelay = nil
         self.retryBackoff = nil
@@ -60,6 +66,8 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
         case rateLimitingTechnique = "rate_limiting_technique"
         case logManagement = "log_management"
         case logManagementStrategy = "log_management_strategy"
+        case logRetentionDays = "log_retention_days"
+        case spendLimits = "spend_limits"
         case retryMaxAttempts = "retry_max_attempts"
         case retryDelay = "retry_delay"
         case retryBackoff = "retry_backoff"
@@ -82,6 +90,8 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
         authentication = try container.decodeIfPresent(Bool.self, forKey: .authentication) ?? false
         logManagement = try container.decodeIfPresent(Int.self, forKey: .logManagement)
         logManagementStrategy = try container.decodeIfPresent(String.self, forKey: .logManagementStrategy)
+        logRetentionDays = try container.decodeIfPresent(Int.self, forKey: .logRetentionDays)
+        spendLimits = try container.decodeIfPresent(SpendLimits.self, forKey: .spendLimits)
         retryMaxAttempts = try container.decodeIfPresent(Int.self, forKey: .retryMaxAttempts)
         retryDelay = try container.decodeIfPresent(Int.self, forKey: .retryDelay)
         retryBackoff = try container.decodeIfPresent(String.self, forKey: .retryBackoff)

@@ -49,7 +49,7 @@ public enum GatewayApplication {
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
         let gateways = GatewayDirectory(
             autoCreate: configuration.autoCreateGateways, maximumGateways: configuration.maximumGateways)
-        let features = try features(configuration: configuration, store: store, logger: logger)
+        let features = try features(configuration: configuration, store: store, prices: prices, logger: logger)
         let pipeline = GatewayPipeline(
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
             metrics: metrics, features: features, retryClock: retryClock)
@@ -115,7 +115,7 @@ public enum GatewayApplication {
     /// The pipeline's features, each as the store can provide it: with a store several
     /// processes share, rate limits and the shared cache tier live in it.
     /// Run tokens and provider keys are read in when the store runs (``load(configuration:store:into:features:)``).
-    static func features(configuration: GatewayConfiguration, store: any DataStore, logger: Logger) throws
+    static func features(configuration: GatewayConfiguration, store: any DataStore, prices: PriceTable, logger: Logger) throws
         -> GatewayFeatures
     {
         GatewayFeatures(
@@ -124,7 +124,10 @@ public enum GatewayApplication {
             providerKeys: ProviderKeys(cipher: try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))),
             cache: ResponseCache(
                 maxBytes: configuration.cache.maxBytes, maxEntryBytes: configuration.cache.maxEntryBytes,
-                shared: configuration.cache.shared ? store.makeSharedCacheTier() : nil))
+                shared: configuration.cache.shared ? store.makeSharedCacheTier() : nil),
+            spendLimiter: SpendLimiter(
+                ledger: store.makeSpendLedger(logger: logger), prices: prices,
+                failClosed: configuration.spendLimitsFailClosed, logger: logger))
     }
 
     /// Everything but the provider calls: health, metrics, the management REST API and the dashboard.

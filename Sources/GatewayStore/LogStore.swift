@@ -141,6 +141,8 @@ public protocol GatewayDocumentStore: Sendable {
 public protocol ProcessSharing: Sendable {
     /// The rate limiter of the gateways this store holds.
     func makeRateLimiter(logger: Logger) -> any RateLimiting
+    /// Where spend-limit counters are kept: shared by every process for a shared store.
+    func makeSpendLedger(logger: Logger) -> any SpendLedger
     /// A cache tier every process shares (`cache.shared`), or nil.
     func makeSharedCacheTier() -> (any SharedCacheTier)?
     /// A service that applies other processes' changes (gateways, run tokens, provider keys)
@@ -150,6 +152,7 @@ public protocol ProcessSharing: Sendable {
 
 extension ProcessSharing {
     public func makeRateLimiter(logger: Logger) -> any RateLimiting { RateLimiter() }
+    public func makeSpendLedger(logger: Logger) -> any SpendLedger { LocalSpendLedger() }
     public func makeSharedCacheTier() -> (any SharedCacheTier)? { nil }
     public func makeStateSync(directory: GatewayDirectory, features: GatewayFeatures, logger: Logger) -> (any Service)? { nil }
 }

@@ -48,6 +48,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
     public var cache = CacheSettings()
     /// How long a client may take to send a request, and how many may be connected at once.
     public var clients = ClientLimits()
+    /// When spend counters shared in PostgreSQL cannot be read: refuse the request (true,
+    /// 503 code 2051) or let it through with a warning (false, the default).
+    public var spendLimitsFailClosed = false
 
     public init() {}
 
@@ -251,6 +254,7 @@ extension GatewayConfiguration: Decodable {
         case logQueue = "log_queue"
         case prices, cache, clients
         case masterKey = "master_key"
+        case spendLimitsFailClosed = "spend_limits_fail_closed"
     }
 
     private struct Listen: Decodable {
@@ -286,6 +290,8 @@ extension GatewayConfiguration: Decodable {
         masterKey = try container.decodeIfPresent(String.self, forKey: .masterKey)
         cache = try container.decodeIfPresent(CacheSettings.self, forKey: .cache) ?? cache
         clients = try container.decodeIfPresent(ClientLimits.self, forKey: .clients) ?? clients
+        spendLimitsFailClosed =
+            try container.decodeIfPresent(Bool.self, forKey: .spendLimitsFailClosed) ?? spendLimitsFailClosed
         // Gateways are checked by the same rules as the management API's bodies.
         let decodedGateways = try container.decodeIfPresent([String: JSONValue].self, forKey: .gateways) ?? [:]
         for (id, value) in decodedGateways {

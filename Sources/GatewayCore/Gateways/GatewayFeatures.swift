@@ -1,17 +1,22 @@
 import AIGateway
 
-/// The gateway features of SPEC section 7 that keep state between requests: rate-limit
-/// windows, run tokens, stored provider keys, and the response cache. The pipeline reads
+/// The gateway features of SPEC sections 7 and 11 that keep state between requests:
+/// rate-limit windows, spend counters, run tokens, stored provider keys, and the response cache. The pipeline reads
 /// them; the management API changes them, and tells them when a gateway changes or goes.
 public struct GatewayFeatures: Sendable {
     public let rateLimiter: any RateLimiting
     public let runTokens: RunTokens
     public let providerKeys: ProviderKeys
     public let cache: ResponseCache
+    public let spendLimiter: SpendLimiter
 
-    /// Features over these parts.
-    public init(rateLimiter: any RateLimiting, runTokens: RunTokens, providerKeys: ProviderKeys, cache: ResponseCache) {
+    /// Features over these parts; spend counted in this process unless `spendLimiter` says otherwise.
+    public init(
+        rateLimiter: any RateLimiting, runTokens: RunTokens, providerKeys: ProviderKeys, cache: ResponseCache,
+        spendLimiter: SpendLimiter = SpendLimiter(ledger: LocalSpendLedger(), prices: .empty)
+    ) {
         self.rateLimiter = rateLimiter
+        self.spendLimiter = spendLimiter
         self.runTokens = runTokens
         self.providerKeys = providerKeys
         self.cache = cache
@@ -25,6 +30,7 @@ public struct GatewayFeatures: Sendable {
     /// A gateway was deleted: everything kept for it goes.
     public func gatewayDeleted(_ id: String) {
         rateLimiter.forget(id)
+        spendLimiter.ledger.forget(gatewayID: id)
         runTokens.records.removeAll(gatewayID: id)
         providerKeys.records.removeAll(gatewayID: id)
         cache.removeAll(gatewayID: id)

@@ -11,7 +11,7 @@ public enum GatewaySettingsInput {
     /// Settings of Cloudflare's API that aigw accepts and does not act on.
     static let ignoredKeys: Set<String> = [
         "byok_only", "dlp", "guardrails", "log_classification", "logpush", "logpush_public_key", "otel",
-        "spend_limits", "store_id", "stripe", "workers_ai_billing_mode", "zdr", "is_default", "created_at",
+        "store_id", "stripe", "workers_ai_billing_mode", "zdr", "is_default", "created_at",
         "modified_at", "internal_id", "account_id", "account_tag",
     ]
 
@@ -58,6 +58,10 @@ public enum GatewaySettingsInput {
                 settings.logManagement = try integer(value, key, in: 1...1_000_000_000)
             case "log_management_strategy":
                 settings.logManagementStrategy = try choice(value, key, from: ["STOP_INSERTING", "DELETE_OLDEST"])
+            case "log_retention_days":
+                settings.logRetentionDays = try integer(value, key, in: 1...36_500)
+            case "spend_limits":
+                settings.spendLimits = try SpendLimitsInput.parse(value)
             case "retry_max_attempts":
                 settings.retryMaxAttempts = try integer(value, key, in: 1...5)
             case "retry_delay":

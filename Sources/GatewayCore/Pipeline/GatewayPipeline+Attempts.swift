@@ -21,6 +21,8 @@ extension GatewayPipeline {
         var translator: (any ResponseTranslator)? = nil
         /// Records a 2xx answer for the cache and for identical requests waiting on this one.
         var recorder: InFlightAnswer? = nil
+        /// The answer's cost, owed to the spend rules that applied (``checkSpend(_:gateway:directives:)``).
+        var spend: SpendCharge? = nil
     }
 
     /// What one call to a provider came to: an answer being relayed (of any status), or an
@@ -138,9 +140,12 @@ extension GatewayPipeline {
             recorder.begin(status: status, headers: kept)
         }
         headers.addGatewayIDs(logID: log?.id, eventID: eventID)
+        var spend = call.spend
+        spend?.contentType = response.headers.first(name: "content-type")
+        spend?.usageParser = provider.usage
         let relay = ProviderAnswerRelay(
             body: response.body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
-            started: started, translator: translator, recorder: recorder)
+            started: started, translator: translator, recorder: recorder, spend: spend)
         metrics.gatewayOverhead((sent - started) + (ContinuousClock.now - headReceived))
         return .answered(GatewayResponse(status: status, headers: headers, body: .stream(relay)))
     }

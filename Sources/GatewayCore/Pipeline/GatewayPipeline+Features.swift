@@ -3,8 +3,8 @@ import Foundation
 import HTTPTypes
 import NIOCore
 
-/// The stages of SPEC section 7: authentication, the rate limit, stored provider keys, and
-/// the cache.
+/// The stages of SPEC sections 7 and 11: authentication, the rate limit, stored provider
+/// keys, the cache, and spend limits.
 extension GatewayPipeline {
     /// On a gateway with `authentication` on, only a request with a live run token in
     /// `cf-aig-authorization` goes on; any other gets 401, code 2009.
@@ -127,6 +127,33 @@ extension GatewayPipeline {
         return GatewayResponse(status: status, headers: answerHeaders, body: .stream(stream))
     }
 
+    /// Checks the call against the gateway's spend limits (SPEC section 11), before it goes to
+    /// a provider: over a budget, 429 with code 2050. Under them, the call carries the charge
+    /// its answer settles, and the result is the `cf-aig-spend-remaining` value (nil when no
+    /// rule applies). Gateways without rules cost nothing here: the body is not read.
+    func checkSpend(_ call: inout ProviderCall, gateway: GatewaySettings, directives: RequestDirectives) async throws(GatewayError)
+        -> String?
+    {
+        let limiter = features.spendLimiter
+        guard limiter.hasRules(gateway) else { return nil }
+        let model =
+            call.provider.routing.model(fromPath: call.path)
+            ?? UsageExtractor.model(inRequestBody: Array(call.body.readableBytesView)) ?? ""
+        let request = SpendLimiter.Request(
+            provider: call.provider.slug.rawValue, model: model, metadata: directives.metadata,
+            customCost: directives.customCost)
+        switch await limiter.check(request, gateway: gateway) {
+        case .notLimited:
+            return nil
+        case .refused(let error):
+            throw error
+        case .allowed(let charge, let remaining):
+            call.spend = charge
+            return SpendLimiter.remainingHeader(remaining)
+        }
+    }
+
+    static let spendRemainingHeader = HTTPField.Name(GatewayHeader.spendRemaining)!
     static let authorizationHeader = HTTPField.Name(GatewayHeader.authorization)!
     static let cacheStatusHeader = HTTPField.Name(GatewayHeader.cacheStatus)!
 }

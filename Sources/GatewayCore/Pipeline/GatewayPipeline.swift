@@ -111,7 +111,17 @@ public struct GatewayPipeline: Sendable {
         if case .answered(let answer) = cacheDecision { return answer }
         if case .miss(let recorder) = cacheDecision { call.recorder = recorder }
 
-        // 8. Send it upstream, retrying as the request or the gateway asks, and relay the answer.
+        // 8. Spend limits: over a budget, the request reaches no provider (a cache hit, above,
+        //    costs nothing and is served).
+        let spendRemaining: String?
+        do {
+            spendRemaining = try await checkSpend(&call, gateway: gateway, directives: directives)
+        } catch {
+            call.recorder?.fail()
+            return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
+        }
+
+        // 9. Send it upstream, retrying as the request or the gateway asks, and relay the answer.
         let policy = RetryPolicy(sources: [directives.retrySettings, gateway.retrySettings])
         var answer: GatewayResponse
         switch await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID) {
@@ -119,6 +129,7 @@ public struct GatewayPipeline: Sendable {
         case .failed(let error, let attemptLog):
             answer = errorResponse(error, log: attemptLog, started: started, provider: route.provider, eventID: directives.eventID)
         }
+        answer.headers[Self.spendRemainingHeader] = spendRemaining
         if case .miss = cacheDecision {
             answer.headers[Self.cacheStatusHeader] = "MISS"
             // Only a 2xx answer is recorded (by its relay); anything else frees the followers.
@@ -168,6 +179,7 @@ public struct GatewayPipeline: Sendable {
                 step.requestTimeoutMs ?? step.directives.requestTimeoutMs ?? directives.requestTimeoutMs
                 ?? configuration.requestTimeoutMs
             let attempt: Attempt
+            var spendRemaining: String?
             do {
                 let planned =
                     if let compat = step.compat {
@@ -177,7 +189,8 @@ public struct GatewayPipeline: Sendable {
                             provider: try providers.provider(step.provider), path: step.endpoint, query: nil, method: .post,
                             headers: headers, body: step.body, timeoutMs: timeoutMs)
                     }
-                let call = try withStoredKey(planned, gateway: gateway, alias: step.directives.byokAlias ?? directives.byokAlias)
+                var call = try withStoredKey(planned, gateway: gateway, alias: step.directives.byokAlias ?? directives.byokAlias)
+                spendRemaining = try await checkSpend(&call, gateway: gateway, directives: directives)
                 attempt = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
             } catch {
                 attempt = .failed(error as? GatewayError ?? .concealing(error), log: log)
@@ -185,6 +198,7 @@ public struct GatewayPipeline: Sendable {
             switch attempt {
             case .answered(var response):
                 response.headers[Self.stepHeader] = String(index)
+                response.headers[Self.spendRemainingHeader] = spendRemaining
                 if (200..<300).contains(response.status) || isLast { return response }
                 // Not taken: read the answer to its end so its log is complete, then go on.
                 await discard(response)

@@ -15,13 +15,17 @@ public struct ProviderAnswerRelay: AnswerStream {
     let translator: (any ResponseTranslator)?
     /// Where identical requests waiting on this one (and the cache) get the answer.
     let recorder: InFlightAnswer?
+    /// The answer's cost, owed to the spend rules that applied, charged when the body has passed.
+    let spend: SpendCharge?
     /// Fails the recording if this relay is dropped without running.
     private let settleGuard: InFlightAnswer.SettleGuard?
 
     init(
         body: UpstreamBody, contentLength: Int?, log: PendingLog?, captureCap: Int,
-        started: ContinuousClock.Instant, translator: (any ResponseTranslator)?, recorder: InFlightAnswer?
+        started: ContinuousClock.Instant, translator: (any ResponseTranslator)?, recorder: InFlightAnswer?,
+        spend: SpendCharge? = nil
     ) {
+        self.spend = spend
         self.body = body
         self.contentLength = contentLength
         self.log = log
@@ -37,8 +41,8 @@ public struct ProviderAnswerRelay: AnswerStream {
     /// ``relay(to:)`` would. Nil when the body is still arriving.
     public func wholeAnswer() -> ByteBuffer? {
         guard let whole = body.whole else { return nil }
-        var capture = BodyCapture(cap: log == nil ? 0 : captureCap)
-        if log != nil { capture.append(whole) }
+        var capture = BodyCapture(cap: capturing ? captureCap : 0)
+        if capturing { capture.append(whole) }
         var answer = whole
         if var translator {
             answer = translator.translate(whole) ?? ByteBuffer()
@@ -46,15 +50,19 @@ public struct ProviderAnswerRelay: AnswerStream {
         }
         if answer.readableBytes > 0 { recorder?.append(answer) }
         recorder?.finish()
+        spend?.settle(capture)
         log?.finish(.relayed(capture, problem: nil), started: started)
         return answer
     }
+
+    /// Whether the body is copied as it passes: for the log, or to read the usage it is charged for.
+    private var capturing: Bool { log != nil || spend != nil }
 
     /// Relays every chunk to `write`. Throws when the upstream fails mid-body (the client
     /// must then see a broken response, not a short one) or when `write` throws. If the
     /// client goes away while others follow this answer, it is read to its end for them.
     public func relay(to write: (ByteBuffer) async throws -> Void) async throws {
-        var capture = BodyCapture(cap: log == nil ? 0 : captureCap)
+        var capture = BodyCapture(cap: capturing ? captureCap : 0)
         var translator = self.translator
         var clientGone: (any Error)?
         func send(_ bytes: ByteBuffer?) async throws {
@@ -70,12 +78,13 @@ public struct ProviderAnswerRelay: AnswerStream {
         }
         do {
             for try await chunk in body {
-                if log != nil { capture.append(chunk) }
+                if capturing { capture.append(chunk) }
                 try await send(translator == nil ? chunk : translator!.translate(chunk))
             }
             if translator != nil { try await send(translator!.finish()) }
         } catch {
             recorder?.fail()
+            spend?.settle(capture)
             let reason =
                 clientGone != nil
                 ? "the client disconnected after \(capture.totalBytes) bytes of the answer"
@@ -84,6 +93,7 @@ public struct ProviderAnswerRelay: AnswerStream {
             throw error
         }
         recorder?.finish()
+        spend?.settle(capture)
         if let clientGone {
             let problem = "the client disconnected; the answer was read to its end for identical requests waiting on it"
             log?.finish(.relayed(capture, problem: problem), started: started)

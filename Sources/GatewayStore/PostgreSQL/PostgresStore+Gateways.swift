@@ -21,7 +21,10 @@ extension PostgresStore {
     public func deleteGateway(id: String) async throws -> Bool {
         var deleted = false
         try await transaction { connection in
-            for table in ["logs", "run_tokens", "provider_keys", "rate_windows", "rate_admissions", "gateway_documents", "log_rollups", "log_rollups_hourly"] {
+            for table in [
+                "logs", "run_tokens", "provider_keys", "rate_windows", "rate_admissions", "gateway_documents", "log_rollups",
+                "log_rollups_hourly", "spend_counters",
+            ] {
                 _ = try await connection.query(Self.query("DELETE FROM \(table) WHERE gateway_id = ?", [.text(id)]), logger: logger)
             }
             let rows = try await connection.query(

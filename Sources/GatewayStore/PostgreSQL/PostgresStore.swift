@@ -168,6 +168,11 @@ public final class PostgresStore: DataStore {
         PostgresSharedCache(store: self)
     }
 
+    /// Spend counters in the database, so that budgets hold across processes.
+    public func makeSpendLedger(logger: Logger) -> any SpendLedger {
+        PostgresSpendLedger(store: self, logger: logger)
+    }
+
     /// Other processes' changes apply here within a second (read back every 500 ms).
     public func makeStateSync(directory: GatewayDirectory, features: GatewayFeatures, logger: Logger) -> (any Service)? {
         SharedStateSync(store: self, directory: directory, features: features, interval: .milliseconds(500), logger: logger)

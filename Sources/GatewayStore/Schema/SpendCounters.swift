@@ -1,0 +1,62 @@
+import GatewayCore
+
+/// The table of spend-limit counters (SPEC section 11): one row per gateway, rule, partition
+/// and window, holding the USD charged to it. Statements use `?` placeholders.
+enum SpendCounters {
+    static func createTable(_ dialect: SQLDialect) -> String {
+        """
+        CREATE TABLE spend_counters (
+            gateway_id TEXT NOT NULL,
+            rule_id TEXT NOT NULL,
+            partition_key TEXT NOT NULL,
+            window_seconds INTEGER NOT NULL,
+            window_start \(dialect.typeName(.bigInteger)) NOT NULL,
+            spent \(dialect.typeName(.double)) NOT NULL,
+            PRIMARY KEY (gateway_id, rule_id, partition_key, window_seconds, window_start)
+        )
+        """
+    }
+
+    /// Reads the counters `keys` name (all of one gateway, the request's).
+    static func select(_ keys: [SpendCounterKey]) -> (sql: String, values: [StoreValue]) {
+        let condition = Array(
+            repeating: "(rule_id = ? AND partition_key = ? AND window_seconds = ? AND window_start = ?)", count: keys.count)
+        var values: [StoreValue] = [.text(keys.first?.gatewayID ?? "")]
+        for key in keys {
+            values += [.text(key.ruleID), .text(key.partition), .integer(key.windowSeconds), .integer(key.windowStart)]
+        }
+        let sql =
+            "SELECT rule_id, partition_key, window_seconds, window_start, spent FROM spend_counters WHERE gateway_id = ? AND ("
+            + condition.joined(separator: " OR ") + ")"
+        return (sql, values)
+    }
+
+    /// Adds amounts to counters, creating those not there.
+    static func add(_ amounts: [(key: SpendCounterKey, usd: Double)]) -> (sql: String, values: [StoreValue]) {
+        let rows = Array(repeating: "(?, ?, ?, ?, ?, ?)", count: amounts.count).joined(separator: ", ")
+        var values: [StoreValue] = []
+        for (key, usd) in amounts {
+            values += [
+                .text(key.gatewayID), .text(key.ruleID), .text(key.partition), .integer(key.windowSeconds),
+                .integer(key.windowStart), .double(usd),
+            ]
+        }
+        let sql =
+            "INSERT INTO spend_counters (gateway_id, rule_id, partition_key, window_seconds, window_start, spent) VALUES "
+            + rows
+            + " ON CONFLICT (gateway_id, rule_id, partition_key, window_seconds, window_start) DO UPDATE SET spent = spend_counters.spent + excluded.spent"
+        return (sql, values)
+    }
+
+    /// Drops counters no check reads any more (older than the window before the current one).
+    static let deleteEnded = "DELETE FROM spend_counters WHERE window_start + 2 * window_seconds < ?"
+
+    static let deleteGateway = "DELETE FROM spend_counters WHERE gateway_id = ?"
+
+    /// Reads a row back into its key (the gateway is the one asked about).
+    static func key(_ row: some StoreRow, gatewayID: String) -> SpendCounterKey {
+        SpendCounterKey(
+            gatewayID: gatewayID, ruleID: row.text("rule_id") ?? "", partition: row.text("partition_key") ?? "",
+            windowSeconds: row.integer("window_seconds") ?? 0, windowStart: row.integer("window_start") ?? 0)
+    }
+}
