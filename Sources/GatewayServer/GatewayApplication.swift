@@ -176,6 +176,7 @@ public enum GatewayApplication {
         }
         features.runTokens.records.replaceAll(try await store.runTokens())
         features.providerKeys.records.replaceAll(try await store.providerKeys())
+        try await features.spendLimiter.ledger.load()
     }
 
     /// Opens the store a database setting names: `postgres://...`, or `sqlite:PATH`, `sqlite://PATH` or a plain path.

@@ -32,6 +32,13 @@ public protocol SpendLedger: Sendable {
     func charge(_ cost: Double, to keys: [SpendCounterKey])
     /// Forgets a gateway's counters (when it is deleted).
     func forget(gatewayID: String)
+    /// Reads counters kept across restarts, if the ledger keeps any (before the port opens).
+    func load() async throws
+}
+
+extension SpendLedger {
+    /// Nothing kept: nothing to read.
+    public func load() async throws {}
 }
 
 /// Spend counted in this process's memory, under one lock: exact, and immediate. Counters of

@@ -9,18 +9,18 @@ import Synchronization
 ///
 /// A check reads every counter it needs in one statement: one round trip on the request
 /// path, on gateways with rules only, bounded by a second (then ``SpendLimiter`` fails open
-/// or closed as configured). A charge is added to this process's counters at once and
-/// written behind by one upsert (`spent = spent + excluded.spent`, so concurrent charges
-/// from any number of processes all count). Until that write is in, this process adds the
-/// charge to what it reads: its own requests see their spend immediately, other processes
-/// as soon as the write commits. (A check that overlaps a commit may count that charge
-/// twice for its duration: it errs towards refusing, never towards overspending.)
+/// or closed as configured). A charge is written by one upsert (`spent = spent +
+/// excluded.spent`, so concurrent charges from any number of processes all count), started
+/// the moment the answer ends. A check in the process that charged waits for that gateway's
+/// writes already started before it reads, so a process's own requests see their spend
+/// exactly; other processes see it once the write commits (about a round trip later).
 public final class PostgresSpendLedger: SpendLedger {
     let store: PostgresStore
     let logger: Logger
     let now: @Sendable () -> Date
-    /// Charges made here and not yet written.
-    private let pending = Mutex<[SpendCounterKey: Double]>([:])
+    /// Writes under way, by gateway.
+    private let writing = Mutex<[String: [Int: Task<Void, Never>]]>([:])
+    private let nextWrite = Atomic<Int>(0)
 
     /// A ledger over `store`'s `spend_counters` table.
     public init(store: PostgresStore, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
@@ -31,13 +31,13 @@ public final class PostgresSpendLedger: SpendLedger {
 
     public func totals(of keys: [SpendCounterKey]) async throws -> [SpendCounterKey: Double] {
         guard let gatewayID = keys.first?.gatewayID else { return [:] }
-        var totals = pending.withLock { pending in
-            var found: [SpendCounterKey: Double] = [:]
-            for key in keys { found[key] = pending[key] }
-            return found
-        }
         let statement = SpendCounters.select(keys)
-        let rows = try await withTimeout(.seconds(1)) { try await self.store.rows(statement.sql, statement.values) }
+        let underWay = writing.withLock { Array(($0[gatewayID] ?? [:]).values) }
+        let rows = try await withTimeout(.seconds(1)) {
+            for write in underWay { await write.value }
+            return try await self.store.rows(statement.sql, statement.values)
+        }
+        var totals: [SpendCounterKey: Double] = [:]
         for row in rows {
             totals[SpendCounters.key(row, gatewayID: gatewayID), default: 0] += row.double("spent") ?? 0
         }
@@ -45,47 +45,43 @@ public final class PostgresSpendLedger: SpendLedger {
     }
 
     public func charge(_ cost: Double, to keys: [SpendCounterKey]) {
-        guard cost > 0, cost.isFinite, !keys.isEmpty else { return }
-        pending.withLock { pending in
-            for key in keys { pending[key, default: 0] += cost }
-        }
+        guard cost > 0, cost.isFinite, let gatewayID = keys.first?.gatewayID else { return }
         let amounts = keys.map { (key: $0, usd: cost) }
         let pruneBefore = Int.random(in: 0..<256) == 0 ? Int(now().timeIntervalSince1970) : nil
-        Task {
-            await write(amounts)
-            if let pruneBefore { _ = try? await store.rows(SpendCounters.deleteEnded, [.integer(pruneBefore)]) }
+        let id = nextWrite.wrappingAdd(1, ordering: .relaxed).oldValue
+        writing.withLock { writing in
+            writing[gatewayID, default: [:]][id] = Task {
+                await self.write(amounts)
+                self.writing.withLock { writing in
+                    writing[gatewayID]?[id] = nil
+                    if writing[gatewayID]?.isEmpty == true { writing[gatewayID] = nil }
+                }
+                if let pruneBefore { _ = try? await self.store.rows(SpendCounters.deleteEnded, [.integer(pruneBefore)]) }
+            }
         }
     }
 
-    /// Writes charges, retrying for a while if the database is away; the pending amounts
-    /// then go (written, or given up on with an error logged).
+    /// Writes charges, retrying for a while if the database is away.
     private func write(_ amounts: [(key: SpendCounterKey, usd: Double)]) async {
         let statement = SpendCounters.add(amounts)
         var delay = Duration.milliseconds(100)
         for attempt in 1...8 {
             do {
                 _ = try await store.rows(statement.sql, statement.values)
-                break
+                return
             } catch {
                 if attempt == 8 {
                     logger.error(
                         "spend not recorded in the database after 8 attempts",
                         metadata: ["gateway": "\(amounts.first?.key.gatewayID ?? "")", "error": "\(String(reflecting: error))"])
-                    break
+                    return
                 }
                 try? await Task.sleep(for: delay)
                 delay *= 2
             }
         }
-        pending.withLock { pending in
-            for (key, usd) in amounts {
-                let left = (pending[key] ?? 0) - usd
-                pending[key] = left > 1e-12 ? left : nil
-            }
-        }
     }
 
-    public func forget(gatewayID: String) {
-        pending.withLock { pending in pending = pending.filter { $0.key.gatewayID != gatewayID } }
-    }
+    /// Nothing to forget: the store deletes the gateway's rows with it.
+    public func forget(gatewayID: String) {}
 }

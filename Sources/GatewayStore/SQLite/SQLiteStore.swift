@@ -105,6 +105,16 @@ public final class SQLiteStore: DataStore {
                 """
             ]
         ),
+        (
+            7,
+            [
+                SpendCounters.createTable(.sqlite),
+                """
+                CREATE TRIGGER gateway_spend_deleted AFTER DELETE ON gateways
+                BEGIN DELETE FROM spend_counters WHERE gateway_id = OLD.id; END
+                """,
+            ]
+        ),
     ]
 
     public func migrate() async throws {
@@ -303,6 +313,11 @@ public final class SQLiteStore: DataStore {
     public func run() async throws {
         try? await gracefulShutdown()
         try await close()
+    }
+
+    /// Spend counters in memory, kept in this file across restarts.
+    public func makeSpendLedger(logger: Logger) -> any SpendLedger {
+        SQLiteSpendLedger(store: self, logger: logger)
     }
 
     // MARK: - Statements
