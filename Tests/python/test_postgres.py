@@ -182,3 +182,32 @@ def test_every_accepted_log_reaches_postgresql_before_exit(start_gateway, databa
     rows = subprocess.run([f"{os.environ['AIGW_TEST_POSTGRES_BIN']}/psql", database, "-tAc",
                            "SELECT COUNT(*) FROM logs WHERE gateway_id = 'drain'"], capture_output=True, text=True, check=True)
     assert int(rows.stdout.strip()) == count
+
+
+def test_two_processes_share_one_spend_budget(two_gateways):
+    """A budget spent through one process refuses through the other; a burst of 50 at the edge,
+    spread over both, overshoots by at most the requests in flight."""
+    a, b = two_gateways
+    rules = {"spend_limits": {"rules": [{"id": "shared", "limit": 1, "limitType": "cost", "window": 3600}]}}
+    assert call(api(a, "/gateways"), "POST", {"id": "spend", **rules})[0] == 200
+    cost = {"cf-aig-custom-cost": json.dumps({"total_cost": 0.4})}
+    assert eventually(lambda: (call(api(b, "/gateways/spend"))[1].get("result") or {}).get("spend_limits"))
+    assert chat(b, "spend", cost)[0] == 200
+    assert chat(a, "spend", cost)[0] == 200
+    assert chat(b, "spend", cost)[0] == 200  # $1.20 spent now, across both
+    assert eventually(lambda: chat(a, "spend", cost)[0] == 429 and chat(b, "spend", cost)[0] == 429)
+
+    edge = {"spend_limits": {"rules": [{"id": "edge", "limit": 1, "limitType": "cost", "window": 3600}]}}
+    assert call(api(a, "/gateways"), "POST", {"id": "edge", **edge})[0] == 200
+    tenth = {"cf-aig-custom-cost": json.dumps({"total_cost": 0.1})}
+    assert eventually(lambda: (call(api(b, "/gateways/edge"))[1].get("result") or {}).get("spend_limits"))
+    assert chat(b, "edge", tenth)[0] == 200
+    for _ in range(8):
+        assert chat(a, "edge", tenth)[0] == 200
+    with concurrent.futures.ThreadPoolExecutor(max_workers=50) as pool:
+        statuses = list(pool.map(lambda i: chat((a, b)[i % 2], "edge", tenth)[0], range(50)))
+    served = statuses.count(200)
+    assert served >= 1 and served + statuses.count(429) == 50
+    print(f"\nspend burst, two processes on PostgreSQL: {served} of 50 served; "
+          f"spent ${0.9 + served * 0.1:.2f} of $1 (overshoot ${served * 0.1 - 0.1:.2f}, bound $4.90)")
+    assert eventually(lambda: chat(a, "edge", tenth)[0] == 429 and chat(b, "edge", tenth)[0] == 429)
