@@ -40,15 +40,17 @@ public enum GatewayApplication {
         let registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
         let prices = try PriceTable.shipped().overriding(configuration.prices)
+        let gateways = GatewayDirectory(
+            autoCreate: configuration.autoCreateGateways, maximumGateways: configuration.maximumGateways)
+        let logManagement = LogManagement(store: store, metrics: metrics) { gateways.settings($0) }
         let writer = LogWriter(
-            store: store, settings: configuration.logQueue, metrics: metrics, logger: logger, prices: prices)
+            store: store, settings: configuration.logQueue, metrics: metrics, logger: logger, prices: prices,
+            management: logManagement)
         let upstream = try UpstreamClient(
             connectionsPerHost: configuration.upstreamConnectionsPerHost,
             idleConnectionsPerHost: configuration.upstreamIdleConnectionsPerHost)
         let providers = try ProviderTable(
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
-        let gateways = GatewayDirectory(
-            autoCreate: configuration.autoCreateGateways, maximumGateways: configuration.maximumGateways)
         let features = try features(configuration: configuration, store: store, prices: prices, logger: logger)
         let pipeline = GatewayPipeline(
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
@@ -66,9 +68,10 @@ public enum GatewayApplication {
             features: features, providers: providers, publicURL: publicURL)
 
 
+        let retention = LogRetention(store: store, management: logManagement, logger: logger) { gateways.all() }
         let services = services(
             configuration: configuration, store: store, writer: writer, gateways: gateways, features: features,
-            upstream: upstream, logger: logger)
+            upstream: upstream, logger: logger) + [retention]
         // Hummingbird accepts connections; what happens on each is the gateway's own (GatewayHTTPChannel).
         let responder = GatewayResponder(
             providers: ProviderRoute(pipeline: pipeline), router: router.buildResponder(), logger: logger)

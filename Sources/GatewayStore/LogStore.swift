@@ -24,7 +24,7 @@ extension LogBatchStore {
 
 /// Where logs live. The batch writer is the only thing that inserts; the management API
 /// reads, patches and deletes.
-public protocol LogStore: LogBatchStore {
+public protocol LogStore: LogBatchStore, LogLimitStore {
     /// Brings the schema to the newest version; run before the server opens its port.
     func migrate() async throws
     /// One log of a gateway, or nil.

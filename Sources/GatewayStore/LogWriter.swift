@@ -54,13 +54,16 @@ public final class LogWriter: LogSink, Service {
     private let metrics: GatewayMetrics
     private let logger: Logger
     private let prices: PriceTable
+    private let management: LogManagement?
 
-    /// A writer into `store`, queueing as `settings` say, pricing logs with `prices`.
+    /// A writer into `store`, queueing as `settings` say, pricing logs with `prices`, keeping
+    /// each gateway's `log_management` limit with `management`.
     public init(
         store: any LogBatchStore, settings: LogQueueSettings, metrics: GatewayMetrics, logger: Logger,
-        prices: PriceTable = .empty
+        prices: PriceTable = .empty, management: LogManagement? = nil
     ) {
         (doorbell, ring) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+        self.management = management
         self.prices = prices
         self.store = store
         self.settings = settings
@@ -217,14 +220,17 @@ public final class LogWriter: LogSink, Service {
         for continuation in state.withLock({ $0.settle(stored.count) }) { continuation.resume() }
     }
 
-    private func attemptInsert(_ stored: [StoredLog]) async {
+    private func attemptInsert(_ batch: [StoredLog]) async {
         var delay = Duration.milliseconds(100)
         var failures = 0
+        var stored = batch
         while true {
             do {
+                if let management { stored = try await management.admit(batch) }
                 try await store.insert(stored)
                 metrics.logsWritten(stored.count)
                 metrics.logQueueDepth(pending)
+                await enforceLimits(after: stored)
                 return
             } catch {
                 // A cancelled writer (a forced stop, not a graceful one) cannot write or wait:
@@ -265,6 +271,17 @@ public final class LogWriter: LogSink, Service {
 }
 
 extension LogWriter {
+    /// Trims the batch's gateways to their `log_management` limits. A failure is logged, not
+    /// retried: the next batch of the gateway (or the periodic pass) trims again.
+    private func enforceLimits(after stored: [StoredLog]) async {
+        guard let management else { return }
+        do {
+            try await management.enforce(after: stored)
+        } catch {
+            logger.error("log_management not enforced for this batch", metadata: ["error": "\(error)"])
+        }
+    }
+
     /// Writes `batch` in halves, and halves of refused halves, down to single records, and
     /// returns the records the store refused alone. Returns nil when a part failed for any
     /// other reason (the store went away meanwhile): the caller retries the whole batch,

@@ -133,4 +133,12 @@ public struct LogDeletion: Sendable, Hashable {
 
     /// Every log.
     public init() {}
+
+    /// The `count` oldest logs (or newest).
+    public static func excess(_ count: Int, newestFirst: Bool) -> LogDeletion {
+        var deletion = LogDeletion()
+        deletion.limit = count
+        deletion.descending = newestFirst
+        return deletion
+    }
 }

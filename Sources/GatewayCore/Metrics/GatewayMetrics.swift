@@ -9,6 +9,7 @@ public struct GatewayMetrics: Sendable {
     private let overhead: Metrics.Timer
     private let queueDepth: Gauge
     private let dropped: Counter
+    private let notStored: Counter
     private let written: Counter
     private let writeFailures: Counter
     private let cacheHits: Counter
@@ -23,6 +24,7 @@ public struct GatewayMetrics: Sendable {
         self.overhead = Metrics.Timer(label: "aigw_gateway_overhead_seconds", dimensions: [], factory: factory)
         self.queueDepth = Gauge(label: "aigw_log_queue_depth", dimensions: [], factory: factory)
         self.dropped = Counter(label: "aigw_logs_dropped_total", dimensions: [], factory: factory)
+        self.notStored = Counter(label: "aigw_logs_not_stored_total", dimensions: [("reason", "log_management")], factory: factory)
         self.written = Counter(label: "aigw_logs_written_total", dimensions: [], factory: factory)
         self.writeFailures = Counter(label: "aigw_log_write_failures_total", dimensions: [], factory: factory)
         self.cacheHits = Counter(label: "aigw_cache_hits_total", dimensions: [], factory: factory)
@@ -51,6 +53,11 @@ public struct GatewayMetrics: Sendable {
 
     /// Records dropped because the log queue was full.
     public func logsDropped(_ count: Int) { dropped.increment(by: count) }
+
+    /// Logs not stored because their gateway's `log_management` limit with `STOP_INSERTING` was reached.
+    public func logsNotStored(_ count: Int) {
+        if count > 0 { notStored.increment(by: count) }
+    }
 
     /// Records written to the store.
     public func logsWritten(_ count: Int) { written.increment(by: count) }

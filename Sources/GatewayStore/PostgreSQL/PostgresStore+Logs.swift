@@ -105,10 +105,35 @@ extension PostgresStore {
     }
 
     public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
-        let statement = LogFilterSQL.delete(gatewayID: gatewayID, deletion: deletion, dialect: .postgres)
+        try await deleteInTransaction(gatewayID: gatewayID) { _ in deletion }
+    }
+
+    public func logCount(gatewayID: String) async throws -> Int {
+        try await rows(LogRollups.countSQL, [.text(gatewayID)]).first?.integer("n") ?? 0
+    }
+
+    /// Under a lock per gateway, so that processes trimming the same gateway at once delete
+    /// the excess once, not once each.
+    public func trimLogs(gatewayID: String, keep: Int, newestFirst: Bool) async throws -> Int {
+        try await deleteInTransaction(gatewayID: gatewayID) { connection in
+            _ = try await connection.query(Self.query("SELECT pg_advisory_xact_lock(hashtext(?))", [.text("aigw logs " + gatewayID)]), logger: self.logger)
+            var count = 0
+            for try await row in try await connection.query(Self.query(LogRollups.countSQL, [.text(gatewayID)]), logger: self.logger) {
+                count = row.makeRandomAccess().integer("n") ?? 0
+            }
+            return count > keep ? LogDeletion.excess(count - keep, newestFirst: newestFirst) : nil
+        }
+    }
+
+    /// Deletes the logs `deletion` selects (nil: none) and their rollups in one transaction;
+    /// what to delete is decided inside it.
+    private func deleteInTransaction(
+        gatewayID: String, _ deletion: (PostgresConnection) async throws -> LogDeletion?
+    ) async throws -> Int {
         var count = 0
-        // The logs and their rollups change together.
         try await transaction { connection in
+            guard let deletion = try await deletion(connection) else { return }
+            let statement = LogFilterSQL.delete(gatewayID: gatewayID, deletion: deletion, dialect: .postgres)
             var deleted: [AIGatewayLog] = []
             for try await row in try await connection.query(Self.query(statement.sql, statement.values), logger: logger) {
                 deleted.append(LogRollups.log(fromDeleted: row.makeRandomAccess()))

@@ -34,6 +34,9 @@ public final class SQLiteStore: DataStore {
     /// Opens (creating if needed) the database at `path` and sets it up for concurrent readers.
     public static func open(path: String, logger: Logger = Logger(label: "aigw.sqlite")) async throws -> SQLiteStore {
         let connection = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
+        // Before any table exists (a new file), so that space freed by deleted logs can be
+        // given back a little at a time (``reclaimSpace()``); on an existing file it is a no-op.
+        _ = try await connection.query("PRAGMA auto_vacuum=INCREMENTAL").get()
         _ = try await connection.query("PRAGMA journal_mode=WAL").get()
         let api = try await SQLiteConnection.open(storage: .file(path: path), logger: logger)
         // temp_store=MEMORY: a multi-row insert keeps a statement journal, which otherwise is a
@@ -242,18 +245,49 @@ public final class SQLiteStore: DataStore {
     }
 
     public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
-        let statement = LogFilterSQL.delete(gatewayID: gatewayID, deletion: deletion, dialect: .sqlite)
+        try await deleteInTurn(gatewayID: gatewayID) { _ in deletion }
+    }
+
+    public func logCount(gatewayID: String) async throws -> Int {
+        try await api.query(LogRollups.countSQL, [.text(gatewayID)]).first?.integer("n") ?? 0
+    }
+
+    public func trimLogs(gatewayID: String, keep: Int, newestFirst: Bool) async throws -> Int {
         let api = self.api
-        // The logs and their rollups change together, in one transaction of their own.
+        let removed = try await deleteInTurn(gatewayID: gatewayID) { gatewayID in
+            let count = try await api.query(LogRollups.countSQL, [.text(gatewayID)]).first?.integer("n") ?? 0
+            return count > keep ? LogDeletion.excess(count - keep, newestFirst: newestFirst) : nil
+        }
+        if removed > 0 { try await reclaimSpace() }
+        return removed
+    }
+
+    /// Gives freed pages back to the file system, a bounded number at a time: a file made
+    /// with incremental auto-vacuum (every file this version creates) then shrinks as logs
+    /// go, without a `VACUUM` that would rewrite it whole. (On an older file it does nothing.)
+    public func reclaimSpace() async throws {
+        _ = try await write("PRAGMA incremental_vacuum(2000)", [])
+    }
+
+    /// Deletes the logs `deletion` selects (nil: none) in one transaction of its own, in its
+    /// turn, with their rollups: what to delete is decided inside the transaction, so a count
+    /// read there holds until the delete.
+    private func deleteInTurn(gatewayID: String, _ deletion: @Sendable (String) async throws -> LogDeletion?) async throws -> Int {
+        let api = self.api
         return try await writes.run {
             _ = try await api.query("BEGIN IMMEDIATE")
             do {
-                let deleted = try await api.query(statement.sql, statement.values.map(SQLiteData.init))
-                for change in LogRollups.changes(for: deleted.map(LogRollups.log(fromDeleted:)), sign: -1) {
-                    _ = try await api.query(change.sql, change.values.map(SQLiteData.init))
+                var count = 0
+                if let deletion = try await deletion(gatewayID) {
+                    let statement = LogFilterSQL.delete(gatewayID: gatewayID, deletion: deletion, dialect: .sqlite)
+                    let deleted = try await api.query(statement.sql, statement.values.map(SQLiteData.init))
+                    for change in LogRollups.changes(for: deleted.map(LogRollups.log(fromDeleted:)), sign: -1) {
+                        _ = try await api.query(change.sql, change.values.map(SQLiteData.init))
+                    }
+                    count = deleted.count
                 }
                 _ = try await api.query("COMMIT")
-                return deleted.count
+                return count
             } catch {
                 _ = try? await api.query("ROLLBACK")
                 throw error

@@ -46,6 +46,10 @@ enum LogRollups {
         index < bounds.count ? bounds[index] : bounds[bounds.count - 1]
     }
 
+    /// How many logs a gateway has (`?`: the gateway), read from the hourly rollups: a few
+    /// thousand rows a year, where counting the logs would read millions.
+    static let countSQL = "SELECT CAST(COALESCE(SUM(requests), 0) AS BIGINT) AS n FROM log_rollups_hourly WHERE gateway_id = ?"
+
     static let histogramColumns = (0..<60).map { "h\($0)" }
 
     /// The two tables: per minute (any range of whole minutes) and per hour (ranges of whole
