@@ -49,9 +49,10 @@ public enum GatewayApplication {
         let upstream = try UpstreamClient(
             connectionsPerHost: configuration.upstreamConnectionsPerHost,
             idleConnectionsPerHost: configuration.upstreamIdleConnectionsPerHost)
-        let providers = try ProviderTable(
-            overrides: configuration.providers, environment: environment, accountID: configuration.accountID)
         let features = try features(configuration: configuration, store: store, prices: prices, logger: logger)
+        let providers = try ProviderTable(
+            overrides: configuration.providers, environment: environment, accountID: configuration.accountID,
+            custom: features.customProviders)
         let pipeline = GatewayPipeline(
             configuration: configuration, providers: providers, gateways: gateways, upstream: upstream, logs: writer,
             metrics: metrics, features: features, retryClock: retryClock)
@@ -159,7 +160,8 @@ public enum GatewayApplication {
                 publicURL: publicURL),
             credentials: credentialEndpoints,
             analytics: AnalyticsEndpoints(directory: gateways, store: store, writer: writer),
-            datasets: datasetEndpoints
+            datasets: datasetEndpoints,
+            customProviders: CustomProviderEndpoints(store: store, providers: providers, cipher: features.providerKeys.cipher)
         ).register(on: router)
         return router
     }
@@ -180,6 +182,12 @@ public enum GatewayApplication {
         features.runTokens.records.replaceAll(try await store.runTokens())
         features.providerKeys.records.replaceAll(try await store.providerKeys())
         try await features.spendLimiter.ledger.load()
+        let unusable = features.customProviders.replaceAll(
+            try await store.customProviders(), cipher: features.providerKeys.cipher)
+        if !unusable.isEmpty {
+            throw ConfigurationError(
+                "custom providers \(unusable.joined(separator: ", ")) have sealed headers this master key cannot open (is AIGW_MASTER_KEY the one they were stored with?)")
+        }
     }
 
     /// Opens the store a database setting names: `postgres://...`, or `sqlite:PATH`, `sqlite://PATH` or a plain path.

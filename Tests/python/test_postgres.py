@@ -211,3 +211,15 @@ def test_two_processes_share_one_spend_budget(two_gateways):
     print(f"\nspend burst, two processes on PostgreSQL: {served} of 50 served; "
           f"spent ${0.9 + served * 0.1:.2f} of $1 (overshoot ${served * 0.1 - 0.1:.2f}, bound $4.90)")
     assert eventually(lambda: chat(a, "edge", tenth)[0] == 429 and chat(b, "edge", tenth)[0] == 429)
+
+
+def test_a_custom_provider_made_through_one_process_is_served_by_the_other(two_gateways, mock_upstream):
+    a, b = two_gateways
+    status, created = call(api(a, "/custom-providers"), "POST",
+                           {"name": "Shared", "slug": "shared", "base_url": mock_upstream["url"] + "/v1"})
+    assert status == 200 and created["result"]["slug"] == "shared"
+    url = b.gateway_url("shared", "custom-shared") + "/chat/completions"
+    assert eventually(lambda: call(url, "POST", {"model": "m", "messages": []})[0] == 200)
+    assert call(api(b, f"/custom-providers/{created['result']['id']}"), "DELETE")[0] == 200
+    assert eventually(lambda: call(a.gateway_url("shared", "custom-shared") + "/chat/completions", "POST",
+                                   {"model": "m", "messages": []})[0] == 400)

@@ -9,12 +9,16 @@ public struct GatewayFeatures: Sendable {
     public let providerKeys: ProviderKeys
     public let cache: ResponseCache
     public let spendLimiter: SpendLimiter
+    /// Custom providers made through the API (the provider table reads the same registry).
+    public let customProviders: CustomProviderRegistry
 
     /// Features over these parts; spend counted in this process unless `spendLimiter` says otherwise.
     public init(
         rateLimiter: any RateLimiting, runTokens: RunTokens, providerKeys: ProviderKeys, cache: ResponseCache,
-        spendLimiter: SpendLimiter = SpendLimiter(ledger: LocalSpendLedger(), prices: .empty)
+        spendLimiter: SpendLimiter = SpendLimiter(ledger: LocalSpendLedger(), prices: .empty),
+        customProviders: CustomProviderRegistry = CustomProviderRegistry()
     ) {
+        self.customProviders = customProviders
         self.rateLimiter = rateLimiter
         self.spendLimiter = spendLimiter
         self.runTokens = runTokens

@@ -160,9 +160,13 @@ extension GatewayPipeline {
         var url = try call.provider.routing.upstreamURL(base: call.provider.baseURL, path: call.path)
         if let query = call.query, !query.isEmpty { url += "?" + query }
         let sendsBody = call.body.readableBytes > 0 || call.method == .post || call.method == .put || call.method == .patch
+        var headers = ForwardedHeaders.toUpstream(call.headers)
+        for (name, value) in call.provider.extraHeaders {
+            headers.replaceOrAdd(name: name, value: value)
+        }
         return UpstreamRequest(
-            url: try UpstreamURL(url), method: HTTPMethod(rawValue: call.method.rawValue),
-            headers: ForwardedHeaders.toUpstream(call.headers), body: sendsBody ? call.body : nil)
+            url: try UpstreamURL(url), method: HTTPMethod(rawValue: call.method.rawValue), headers: headers,
+            body: sendsBody ? call.body : nil)
     }
 }
 

@@ -15,6 +15,9 @@ public struct ProviderDescriptor: Sendable {
     public var routing: any ProviderRouting
     /// How the provider reports token usage in its answers.
     public var usage: any UsageParser
+    /// Headers sent with every request to it, replacing the client's of the same name (custom
+    /// providers made through the API).
+    public var extraHeaders: [(name: String, value: String)] = []
 
     /// Creates a descriptor.
     public init(

@@ -4,6 +4,8 @@ import AIGateway
 /// overridden from configuration and the environment, plus configured `custom-*` providers.
 public struct ProviderTable: Sendable {
     private var providers: [String: ProviderDescriptor]
+    /// Custom providers made through the management API (configured ones win).
+    public let custom: CustomProviderRegistry
 
     /// Builds the table.
     /// - Parameters:
@@ -11,8 +13,10 @@ public struct ProviderTable: Sendable {
     ///   - environment: process environment; `AIGW_PROVIDER_<SLUG>_BASE_URL` wins over the file.
     ///   - accountID: fills `{account_id}` in base URLs (Workers AI) unless a provider sets its own.
     public init(
-        overrides: [String: ProviderOverride] = [:], environment: [String: String] = [:], accountID: String = "local"
+        overrides: [String: ProviderOverride] = [:], environment: [String: String] = [:], accountID: String = "local",
+        custom: CustomProviderRegistry = CustomProviderRegistry()
     ) throws {
+        self.custom = custom
         var table: [String: ProviderDescriptor] = [:]
         for descriptor in BuiltInProviders.all { table[descriptor.slug.rawValue] = descriptor }
 
@@ -53,14 +57,16 @@ public struct ProviderTable: Sendable {
 
     /// The provider for a slug, or the unknown-provider error that lists the known ones.
     public func provider(_ slug: String) throws -> ProviderDescriptor {
-        guard let descriptor = providers[slug] else {
-            throw GatewayError.unknownProvider(slug, known: knownSlugs)
-        }
-        return descriptor
+        if let descriptor = providers[slug] { return descriptor }
+        if slug.hasPrefix("custom-"), let descriptor = custom.descriptor(slug) { return descriptor }
+        throw GatewayError.unknownProvider(slug, known: knownSlugs)
     }
 
+    /// Whether a slug is served by the configuration (built in, or a configured `custom-*`).
+    public func isConfigured(_ slug: String) -> Bool { providers[slug] != nil }
+
     /// Every slug this table serves, sorted.
-    public var knownSlugs: [String] { providers.keys.sorted() }
+    public var knownSlugs: [String] { Set(providers.keys).union(custom.slugs).sorted() }
 }
 
 /// A provider's settings in the configuration file.

@@ -25,6 +25,7 @@ struct ManagementAPI: Sendable {
     let credentials: CredentialEndpoints
     let analytics: AnalyticsEndpoints
     let datasets: DatasetEndpoints
+    let customProviders: CustomProviderEndpoints
 
     static let root = "/client/v4/accounts/:account/ai-gateway"
 
@@ -69,6 +70,11 @@ struct ManagementAPI: Sendable {
         route(.get, "evaluation-types", datasets.listEvaluationTypes)
         route(.get, "gateways/:gateway/url", logs.baseURL)
         route(.get, "gateways/:gateway/url/:provider", logs.providerURL)
+        route(.get, "custom-providers", customProviders.list)
+        route(.post, "custom-providers", customProviders.create)
+        route(.get, "custom-providers/:provider", customProviders.get)
+        route(.put, "custom-providers/:provider", customProviders.update)
+        route(.delete, "custom-providers/:provider", customProviders.delete)
         route(.get, "gateways/:gateway/tokens", credentials.listTokens)
         route(.post, "gateways/:gateway/tokens", credentials.createToken)
         route(.delete, "gateways/:gateway/tokens/:token", credentials.revokeToken)
