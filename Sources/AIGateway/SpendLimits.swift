@@ -133,3 +133,38 @@ public enum SpendMetadataScope: Sendable, Hashable, Codable {
         }
     }
 }
+
+/// Where one budget stands now (`GET /gateways/{id}/spend`, aigw's own): a rule, one of its
+/// partitions, and what has been spent in its window.
+public struct SpendStanding: Sendable, Hashable, Codable {
+    public var ruleID: String
+    /// The partition's metadata values (`user=ada`), empty for a rule without partitions.
+    public var partition: String
+    public var limit: Double
+    public var window: Int
+    public var technique: String
+    /// The spend the rule is held to now (for a sliding window, with the previous window's share).
+    public var spent: Double
+    public var remaining: Double
+    /// Seconds until a refused request may pass again, when the budget is spent.
+    public var retryAfter: Int?
+
+    public init(
+        ruleID: String, partition: String, limit: Double, window: Int, technique: String, spent: Double, retryAfter: Int?
+    ) {
+        self.ruleID = ruleID
+        self.partition = partition
+        self.limit = limit
+        self.window = window
+        self.technique = technique
+        self.spent = spent
+        self.remaining = max(0, limit - spent)
+        self.retryAfter = retryAfter
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case partition, limit, window, technique, spent, remaining
+        case ruleID = "rule_id"
+        case retryAfter = "retry_after"
+    }
+}

@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import time
+import urllib.request
 
 from conftest import AIGW
 
@@ -92,3 +93,33 @@ def test_admin_token_comes_from_the_environment(start_gateway):
     assert denied.returncode == 1 and "unauthorized" in denied.stderr
     allowed = aigw(gateway, "gateways", "list", "--json", env={**os.environ, "AIGW_ADMIN_TOKEN": "adm-cli"})
     assert json.loads(allowed.stdout) == []
+
+
+def test_spend_and_log_management_commands(gateway):
+    aigw(gateway, "gateways", "create", "cli-budget")
+    aigw(gateway, "spend", "add-rule", "cli-budget", "--id", "daily", "--limit", "0.5", "--window", "86400",
+         "--partition", "user", "--filter", "team=a,b")
+    url = gateway.gateway_url("cli-budget", "openai") + "/chat/completions"
+    headers = {"content-type": "application/json", "cf-aig-custom-cost": json.dumps({"total_cost": 0.3}),
+               "cf-aig-metadata": json.dumps({"user": "ada", "team": "a"})}
+    for _ in range(2):
+        request = urllib.request.Request(url, data=b'{"model":"gpt-4o-mini","messages":[]}', headers=headers, method="POST")
+        urllib.request.urlopen(request, timeout=30).read()
+    standings = json.loads(aigw(gateway, "spend", "show", "cli-budget", "--json").stdout)
+    assert len(standings) == 1 and standings[0]["rule_id"] == "daily" and standings[0]["partition"] == "user=ada"
+    assert abs(standings[0]["spent"] - 0.6) < 1e-9 and standings[0]["remaining"] == 0 and standings[0]["retry_after"] >= 1
+    table = aigw(gateway, "spend", "show", "cli-budget").stdout
+    assert "daily" in table and "user=ada" in table and "$0.600000" in table
+
+    aigw(gateway, "spend", "remove-rule", "cli-budget", "daily")
+    assert "no spend rules" in aigw(gateway, "spend", "show", "cli-budget").stdout
+    missing = aigw(gateway, "spend", "remove-rule", "cli-budget", "daily", check=False)
+    assert missing.returncode != 0 and "no spend rule 'daily'" in missing.stderr
+
+    shown = aigw(gateway, "log-management", "cli-budget", "--keep", "100", "--strategy", "stop_inserting",
+                 "--retention-days", "30").stdout
+    assert "2 logs stored" in shown and "at most 100 logs, STOP_INSERTING" in shown and "30 days" in shown
+    as_json = json.loads(aigw(gateway, "log-management", "cli-budget", "--keep", "none", "--json").stdout)
+    assert as_json["log_management"] is None and as_json["log_retention_days"] == 30
+    bad = aigw(gateway, "log-management", "cli-budget", "--strategy", "KEEP_ALL", check=False)
+    assert bad.returncode != 0 and "log_management_strategy" in bad.stderr

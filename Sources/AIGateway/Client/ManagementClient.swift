@@ -84,6 +84,11 @@ public struct ManagementClient: Sendable {
         try await call(.GET, "/gateways/" + id.pathSegment, as: GatewaySettings.self)
     }
 
+    /// Where each spend rule's budget of a gateway stands now, per partition (aigw's own API).
+    public func spend(gatewayID: String) async throws -> [SpendStanding] {
+        try await call(.GET, "/gateways/" + gatewayID.pathSegment + "/spend", as: [SpendStanding].self)
+    }
+
     /// Deletes a gateway and its logs; returns what it was.
     public func deleteGateway(id: String) async throws -> GatewaySettings {
         try await call(.DELETE, "/gateways/" + id.pathSegment, as: GatewaySettings.self)

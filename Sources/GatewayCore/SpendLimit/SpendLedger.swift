@@ -34,6 +34,8 @@ public protocol SpendLedger: Sendable {
     func forget(gatewayID: String)
     /// Reads counters kept across restarts, if the ledger keeps any (before the port opens).
     func load() async throws
+    /// Every counter of one gateway (for the spend report; not on the request path).
+    func counters(gatewayID: String) async throws -> [SpendCounterKey: Double]
 }
 
 extension SpendLedger {
@@ -78,6 +80,10 @@ public final class LocalSpendLedger: SpendLedger {
 
     /// Every counter, for a store to keep across restarts.
     public func snapshot() -> [SpendCounterKey: Double] { counters.withLock { $0 } }
+
+    public func counters(gatewayID: String) -> [SpendCounterKey: Double] {
+        counters.withLock { $0.filter { $0.key.gatewayID == gatewayID } }
+    }
 
     /// Adds counters read back from a store (at start).
     public func restore(_ saved: [SpendCounterKey: Double]) {

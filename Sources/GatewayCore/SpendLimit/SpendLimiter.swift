@@ -110,6 +110,28 @@ public struct SpendLimiter: Sendable {
         return .allowed(charge: charge, remaining: remaining)
     }
 
+    /// Where every budget of `gateway` stands now: each enabled rule, in each partition that
+    /// has spent in its current or previous window (a rule with no spend yet, once, at 0).
+    public func standings(of gateway: GatewaySettings) async throws -> [SpendStanding] {
+        let counters = try await ledger.counters(gatewayID: gateway.id)
+        let time = now().timeIntervalSince1970
+        var standings: [SpendStanding] = []
+        for rule in gateway.spendLimits?.rules ?? [] where rule.enabled {
+            let partitions = Set(counters.keys.filter { $0.ruleID == rule.id && $0.windowSeconds == rule.window }.map(\.partition))
+            for partition in (partitions.isEmpty ? [""] : partitions.sorted()) {
+                let window = ApplyingRule(rule: rule, partition: partition).window(gatewayID: gateway.id, at: time, totals: counters)
+                let spent = window.spent
+                let retryAfter =
+                    spent >= rule.limit ? RateLimiter.wholeSeconds(window.secondsUntilUnder(rule.limit, sliding: rule.isSliding)) : nil
+                standings.append(
+                    SpendStanding(
+                        ruleID: rule.id, partition: partition.replacingOccurrences(of: "\u{1F}", with: ", "), limit: rule.limit,
+                        window: rule.window, technique: rule.technique, spent: spent, retryAfter: retryAfter))
+            }
+        }
+        return standings
+    }
+
     /// The partition `request` counts in under `rule`, or nil when the rule does not apply.
     static func partition(of rule: SpendLimitRule, for request: Request) -> String? {
         if let providers = rule.provider?.values, !providers.contains(request.provider) { return nil }

@@ -50,6 +50,12 @@ struct GatewayEndpoints: Sendable {
         V4Response.ok(try await delete(id: context.parameters.required("gateway")))
     }
 
+    /// `GET /gateways/{id}/spend` (aigw's own): where each spend rule's budget stands now, per
+    /// partition, from the same counters the requests are checked against.
+    func spend(_ request: Request, _ context: GatewayRequestContext) async throws -> Response {
+        V4Response.ok(try await features.spendLimiter.standings(of: try existing(context.parameters.required("gateway"))))
+    }
+
     // MARK: The changes themselves (the API's and the dashboard's)
 
     /// Creates a gateway from `{"id": ..., settings...}`; a ``ManagementError`` names what is wrong.

@@ -50,6 +50,7 @@ struct ManagementAPI: Sendable {
         route(.get, "gateways/:gateway", gateways.get)
         route(.put, "gateways/:gateway", gateways.update)
         route(.delete, "gateways/:gateway", gateways.delete)
+        route(.get, "gateways/:gateway/spend", gateways.spend)
         route(.get, "gateways/:gateway/logs", logs.list)
         route(.delete, "gateways/:gateway/logs", logs.delete)
         route(.get, "gateways/:gateway/logs/:log", logs.get)

@@ -82,6 +82,14 @@ public final class PostgresSpendLedger: SpendLedger {
         }
     }
 
+    public func counters(gatewayID: String) async throws -> [SpendCounterKey: Double] {
+        var counters: [SpendCounterKey: Double] = [:]
+        for row in try await store.rows(SpendCounters.selectGateway, [.text(gatewayID)]) {
+            counters[SpendCounters.key(row, gatewayID: gatewayID)] = row.double("spent") ?? 0
+        }
+        return counters
+    }
+
     /// Nothing to forget: the store deletes the gateway's rows with it.
     public func forget(gatewayID: String) {}
 }

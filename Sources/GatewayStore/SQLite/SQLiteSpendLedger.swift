@@ -66,6 +66,10 @@ public final class SQLiteSpendLedger: SpendLedger {
         }
     }
 
+    public func counters(gatewayID: String) -> [SpendCounterKey: Double] {
+        memory.counters(gatewayID: gatewayID)
+    }
+
     public func forget(gatewayID: String) {
         memory.forget(gatewayID: gatewayID)
         unwritten.withLock { unwritten in unwritten.amounts = unwritten.amounts.filter { $0.key.gatewayID != gatewayID } }

@@ -51,7 +51,8 @@ enum SpendCounters {
     /// Drops counters no check reads any more (older than the window before the current one).
     static let deleteEnded = "DELETE FROM spend_counters WHERE window_start + 2 * window_seconds < ?"
 
-    static let deleteGateway = "DELETE FROM spend_counters WHERE gateway_id = ?"
+    static let selectGateway =
+        "SELECT rule_id, partition_key, window_seconds, window_start, spent FROM spend_counters WHERE gateway_id = ?"
 
     /// Reads a row back into its key (the gateway is the one asked about).
     static func key(_ row: some StoreRow, gatewayID: String) -> SpendCounterKey {

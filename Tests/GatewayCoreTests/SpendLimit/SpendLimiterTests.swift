@@ -120,6 +120,7 @@ struct SpendLimiterTests {
             func totals(of keys: [SpendCounterKey]) async throws -> [SpendCounterKey: Double] { throw Down() }
             func charge(_ cost: Double, to keys: [SpendCounterKey]) {}
             func forget(gatewayID: String) {}
+            func counters(gatewayID: String) async throws -> [SpendCounterKey: Double] { throw Down() }
         }
         let settings = gateway([SpendLimitRule(id: "r", limit: 1, window: 60)])
         let open = SpendLimiter(ledger: Unreachable(), prices: .empty)
