@@ -267,3 +267,56 @@ def test_run_tokens_and_stored_keys_in_the_browser(browser, start_gateway, tmp_p
     browser.find_element(By.CSS_SELECTOR, "#keys button").click()
     wait_until(browser, lambda driver: not driver.find_elements(By.ID, "keys"))
     assert api(gateway, "/gateways/locked/provider_configs") == []
+
+
+def test_spend_rules_standings_and_log_limits_in_the_browser(browser, start_gateway, tmp_path):
+    gateway = start_gateway(config={"admin_token": ADMIN_TOKEN, "gateways": {"budget": {}}})
+    browser.get(gateway.url + "/dashboard/sign-in?next=/dashboard/gateways/budget/limits")
+    browser.find_element(By.NAME, "token").send_keys(ADMIN_TOKEN)
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "add-rule"))
+    assert "No spend rules" in browser.page_source
+
+    # A bad rule comes back with the field named and what was typed.
+    browser.find_element(By.NAME, "limit").send_keys("-1")
+    browser.find_element(By.NAME, "window").send_keys("3600")
+    browser.find_element(By.XPATH, "//button[text()='Add the rule']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "problem"))
+    assert "spend_limits.rules[0].limit" in browser.find_element(By.ID, "problem").text
+    limit = browser.find_element(By.NAME, "limit")
+    limit.clear()
+    limit.send_keys("0.5")
+    browser.find_element(By.NAME, "id").send_keys("per-user")
+    browser.find_element(By.NAME, "partitions").send_keys("user")
+    browser.find_element(By.XPATH, "//button[text()='Add the rule']").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "rules"))
+    assert "per user" in browser.find_element(By.ID, "rules").text
+    assert [rule["id"] for rule in api(gateway, "/gateways/budget")["spend_limits"]["rules"]] == ["per-user"]
+
+    # Spend shows per partition; a hostile partition value stays text.
+    chat = gateway.gateway_url("budget", "openai") + "/chat/completions"
+    cost = {"cf-aig-custom-cost": json.dumps({"total_cost": 0.3})}
+    for user in ("ada", "ada", "<img src=x onerror=\"window.__xss = 3\">"):
+        post(chat, {"model": "gpt-4o-mini", "messages": []}, cost | {"cf-aig-metadata": json.dumps({"user": user})})
+    browser.get(gateway.url + "/dashboard/gateways/budget/limits")
+    standings = browser.find_element(By.ID, "standings").text
+    rows = {line.split(" ")[1]: line for line in standings.splitlines()[1:]}
+    assert "$0.60 100%" in rows["user=ada"] and "refusing for" in rows["user=ada"]
+    assert "refusing" not in rows["user=<img"] and "$0.30 60%" in rows["user=<img"]
+    assert "<img src=x" in standings and browser.execute_script("return window.__xss") is None and no_alert(browser)
+    screenshot(browser, tmp_path, "dashboard-limits")
+
+    # Log management: saved through the API's rules, and shown.
+    keep = browser.find_element(By.NAME, "log_management")
+    keep.send_keys("2")
+    browser.find_element(By.NAME, "log_retention_days").send_keys("7")
+    browser.find_element(By.XPATH, "//form[@id='log-management']//button").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "saved"))
+    settings = api(gateway, "/gateways/budget")
+    assert settings["log_management"] == 2 and settings["log_retention_days"] == 7
+    assert settings["log_management_strategy"] == "DELETE_OLDEST"
+
+    # Removed, the rule no longer refuses.
+    browser.find_element(By.CSS_SELECTOR, "#rules button").click()
+    wait_until(browser, lambda driver: "No spend rules" in driver.page_source)
+    assert post(chat, {"model": "gpt-4o-mini", "messages": []}, cost | {"cf-aig-metadata": json.dumps({"user": "ada"})})["status"] == 200

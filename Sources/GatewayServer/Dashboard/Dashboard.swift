@@ -120,6 +120,28 @@ struct Dashboard: Sendable {
         router.post("/dashboard/gateways/:gateway/credentials/keys/delete") { request, context in
             await guarded(request, context, changes: true) { _ in try await credentialPages.deleteKey(request, gatewayID: try existingGateway(context)) }
         }
+        let limitPages = DashboardLimitPages(dashboard: self, pages: pages)
+        router.get("/dashboard/gateways/:gateway/limits") { request, context in
+            await guarded(request, context) { session in
+                try await limitPages.page(
+                    gatewayID: try existingGateway(context), session: session, saved: request.uri.queryParameters["saved"] != nil)
+            }
+        }
+        router.post("/dashboard/gateways/:gateway/limits/rules") { request, context in
+            await guarded(request, context, changes: true) { session in
+                try await limitPages.addRule(request, gatewayID: try existingGateway(context), session: session)
+            }
+        }
+        router.post("/dashboard/gateways/:gateway/limits/rules/remove") { request, context in
+            await guarded(request, context, changes: true) { session in
+                try await limitPages.removeRule(request, gatewayID: try existingGateway(context), session: session)
+            }
+        }
+        router.post("/dashboard/gateways/:gateway/limits/logs") { request, context in
+            await guarded(request, context, changes: true) { session in
+                try await limitPages.saveLogManagement(request, gatewayID: try existingGateway(context), session: session)
+            }
+        }
         let datasetPages = DashboardDatasetPages(dashboard: self, pages: pages)
         router.get("/dashboard/gateways/:gateway/datasets") { request, context in
             await guarded(request, context) { session in try await datasetPages.page(gatewayID: try existingGateway(context), session: session) }

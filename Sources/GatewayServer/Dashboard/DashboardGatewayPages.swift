@@ -14,7 +14,8 @@ struct DashboardGatewayPages: Sendable {
     /// The form's fields and the kind of JSON value each becomes.
     enum FieldKind { case integer, flag, choice }
     static let fields: [(name: String, kind: FieldKind)] = [
-        ("collect_logs", .flag), ("log_management", .integer), ("log_management_strategy", .choice), ("cache_ttl", .integer),
+        ("collect_logs", .flag), ("log_management", .integer), ("log_management_strategy", .choice),
+        ("log_retention_days", .integer), ("cache_ttl", .integer),
         ("cache_invalidate_on_update", .flag), ("rate_limiting_limit", .integer), ("rate_limiting_interval", .integer),
         ("rate_limiting_technique", .choice), ("retry_max_attempts", .integer), ("retry_delay", .integer),
         ("retry_backoff", .choice), ("authentication", .flag),
@@ -113,6 +114,7 @@ struct DashboardGatewayPages: Sendable {
         ]
         values["log_management"] = settings.logManagement.map(String.init)
         values["log_management_strategy"] = settings.logManagementStrategy
+        values["log_retention_days"] = settings.logRetentionDays.map(String.init)
         values["cache_ttl"] = settings.cacheTTL.map(String.init)
         values["rate_limiting_limit"] = settings.rateLimitingLimit.map(String.init)
         values["rate_limiting_interval"] = settings.rateLimitingInterval.map(String.init)

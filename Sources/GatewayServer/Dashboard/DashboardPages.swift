@@ -45,6 +45,7 @@ struct DashboardPages: Sendable {
         values["settingsPath"] = gatewayID.map(DashboardGatewayPages.settingsPath)
         values["credentialsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/credentials" }
         values["datasetsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/datasets" }
+        values["limitsPath"] = gatewayID.map(DashboardLimitPages.path)
         values["totals"] = Self.totals(byProvider.totals)
         values["hasRequests"] = byProvider.totals.requests > 0
         values["chart"] = Self.chart(byProvider, start: start, end: now, interval: interval)
