@@ -1,0 +1,85 @@
+"""The cost of spend limits per request: one gateway process answering the same small chat
+completion from the fixed upstream (nginx) on two gateways side by side, `plain` (no rules)
+and `budgeted` (three spend rules: every request, per `user` metadata partition, and
+provider openai), rounds taken in turn, medians reported with the budgeted/plain ratio. On
+SQLite (counters in the process) and, when AIGW_BENCH_POSTGRES names a server, PostgreSQL
+(one read of the shared counters per request). Logging is on for both. Used by bench.py;
+runnable alone:
+
+    python3 Benchmarks/spend_cost.py --aigw .build/release/aigw [--duration 5] [--rounds 3]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import bench
+
+RULES = {"spend_limits": {"rules": [
+    {"id": "all", "limit": 1e9, "limitType": "cost", "window": 86400},
+    {"id": "per-user", "limit": 1e9, "limitType": "cost", "window": 3600, "technique": "sliding",
+     "metadata": {"user": {"mode": "partition"}}},
+    {"id": "openai", "limit": 1e9, "limitType": "cost", "window": 60, "provider": {"mode": "filter", "values": ["openai"]}},
+]}}
+HEADERS = {"cf-aig-metadata": '{"user":"bench-user"}'}
+
+
+def measure(aigw: str, database: str, upstream_port: int, workdir: Path, duration: int, rounds: int) -> dict:
+    config = workdir / f"spend-{uuid.uuid4().hex}.json"
+    config.write_text(json.dumps({"gateways": {"plain": {}, "budgeted": RULES}}))
+    port = bench.free_port()
+    env = os.environ | {"AIGW_PROVIDER_OPENAI_BASE_URL": f"http://127.0.0.1:{upstream_port}/v1"}
+    gateway = bench.Process([aigw, "serve", "--port", str(port), "--database", database, "--config", str(config)],
+                            env=env, cwd=workdir, port=port)
+    try:
+        time.sleep(1)
+        runs: dict = {}
+        for _ in range(rounds):
+            for name in ("plain", "budgeted"):
+                url = f"http://127.0.0.1:{port}/v1/local/{name}/openai/chat/completions"
+                runs.setdefault(name, {}).setdefault("c32", []).append(bench.wrk(url, 32, duration, HEADERS))
+                runs[name].setdefault("c1", []).append(bench.wrk(url, 1, duration, HEADERS, threads=1))
+        result = {}
+        for name, by_c in runs.items():
+            result[name] = {"requests_per_second_c32": statistics.median(r["requests_per_second"] for r in by_c["c32"]),
+                            "p50_us_c1": statistics.median(r["p50_us"] for r in by_c["c1"]),
+                            "p99_us_c1": statistics.median(r["p99_us"] for r in by_c["c1"])}
+        plain, budgeted = result["plain"], result["budgeted"]
+        result["ratio_requests_per_second"] = round(budgeted["requests_per_second_c32"] / plain["requests_per_second_c32"], 3)
+        result["added_p50_us_c1"] = round(budgeted["p50_us_c1"] - plain["p50_us_c1"], 1)
+        return result
+    finally:
+        gateway.stop()
+
+
+def run(aigw: str, duration: int = 5, rounds: int = 3) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="aigw-spend-"))
+    upstream, upstream_port = bench.start_fixed_upstream(workdir)
+    try:
+        results = {"sqlite": measure(aigw, f"sqlite:{workdir}/spend.sqlite", upstream_port, workdir, duration, rounds)}
+        postgres = os.environ.get("AIGW_BENCH_POSTGRES")
+        if postgres:
+            base, _, _ = postgres.rpartition("/")
+            name = "aigw_spend_" + uuid.uuid4().hex[:8]
+            bin_dir = os.environ.get("AIGW_TEST_POSTGRES_BIN", "")
+            subprocess.run([f"{bin_dir}/psql" if bin_dir else "psql", postgres, "-qc", f"CREATE DATABASE {name}"], check=True)
+            results["postgresql"] = measure(aigw, f"{base}/{name}", upstream_port, workdir, duration, rounds)
+        return results
+    finally:
+        upstream.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--aigw", required=True)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(json.dumps(run(args.aigw, args.duration, args.rounds), indent=2))
