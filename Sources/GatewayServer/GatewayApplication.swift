@@ -108,6 +108,8 @@ public enum GatewayApplication {
     ) -> [any Service] {
         [
             store,
+            // Stops just before the store closes: spend not yet written is written.
+            ShutdownAction(name: "spend counters") { await features.spendLimiter.ledger.flush() },
             writer,
             GatewayPersistence(directory: gateways, store: store, logger: logger),
             ShutdownAction(name: "upstream client") { try await upstream.shutdown() },

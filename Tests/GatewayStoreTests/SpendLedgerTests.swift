@@ -36,6 +36,29 @@ struct SpendLedgerTests {
         }
     }
 
+    @Test("a process reads its own charges exactly while its writes are under way: none missed, none counted twice", arguments: StoreKind.all)
+    func ownChargesExactly(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            let ledger = store.makeSpendLedger(logger: Logger(label: "test"))
+            let counted = key("exact")
+            var readings: [Double] = []
+            for _ in 1...100 {
+                ledger.charge(0.5, to: [counted])
+                readings.append(try await ledger.totals(of: [counted])[counted] ?? 0)
+            }
+            #expect(readings == (1...100).map { Double($0) * 0.5 })
+            // Charged from many tasks at once, read back in full once written.
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<50 { group.addTask { ledger.charge(1, to: [counted]) } }
+            }
+            #expect(try await ledger.totals(of: [counted])[counted] == 100)
+            await ledger.flush()
+            let fresh = store.makeSpendLedger(logger: Logger(label: "test"))
+            try await fresh.load()
+            #expect(try await fresh.totals(of: [counted])[counted] == 100)
+        }
+    }
+
     @Test("deleting a gateway deletes its spend counters", arguments: StoreKind.all)
     func gatewayDeletion(kind: StoreKind) async throws {
         try await kind.withStore { store in

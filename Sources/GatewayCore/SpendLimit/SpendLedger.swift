@@ -36,11 +36,15 @@ public protocol SpendLedger: Sendable {
     func load() async throws
     /// Every counter of one gateway (for the spend report; not on the request path).
     func counters(gatewayID: String) async throws -> [SpendCounterKey: Double]
+    /// Writes what is not written yet (at shutdown, before the store closes).
+    func flush() async
 }
 
 extension SpendLedger {
     /// Nothing kept: nothing to read.
     public func load() async throws {}
+    /// Nothing kept: nothing to write.
+    public func flush() async {}
 }
 
 /// Spend counted in this process's memory, under one lock: exact, and immediate. Counters of

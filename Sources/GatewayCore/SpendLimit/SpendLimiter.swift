@@ -153,8 +153,14 @@ public struct SpendLimiter: Sendable {
         return partition.joined(separator: "\u{1F}")
     }
 
-    /// The text form of the USD amounts in headers and messages.
-    static func usd(_ amount: Double) -> String { String(format: "%.6f", max(0, amount)) }
+    /// The text form of the USD amounts in headers and messages: six decimals, `1.200000`.
+    /// (Written by hand: `String(format:)` goes through Foundation's formatter, a measurable
+    /// cost on every answer of a gateway with rules.)
+    static func usd(_ amount: Double) -> String {
+        let micros = Int64((max(0, min(amount, 1e12)) * 1_000_000).rounded())
+        let fraction = String(micros % 1_000_000)
+        return "\(micros / 1_000_000)." + String(repeating: "0", count: 6 - fraction.count) + fraction
+    }
 
     /// The `cf-aig-spend-remaining` value for the rules that applied.
     public static func remainingHeader(_ remaining: [(ruleID: String, usd: Double)]) -> String {

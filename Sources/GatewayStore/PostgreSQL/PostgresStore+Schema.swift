@@ -53,7 +53,7 @@ extension PostgresStore {
         (3, [LogColumns.analyticsIndex]),
         (4, [GatewayTables.createDocuments(.postgres), GatewayTables.documentsIndex]),
         (5, LogRollups.migration(.postgres) + [LogColumns.dropAnalyticsIndex]),
-        (6, [SpendCounters.createTable(.postgres)]),
+        (6, [SpendCounters.createTable(.postgres), SpendCounters.createWriters]),
     ]
 
     /// Brings the schema to the newest version, under an advisory lock so that processes

@@ -8,21 +8,30 @@ import Synchronization
 /// (``LocalSpendLedger``: exact and immediate), written behind to the `spend_counters` table
 /// so that a restart does not hand out a budget again, and read back at start.
 ///
-/// Charges made while a write is under way are gathered and written together by the next
-/// one: at most one write is in flight, whatever the request rate.
+/// Charges are gathered and written together at most once per ``writeInterval`` (a second):
+/// one small write a second, whatever the request rate, so the log writer keeps the file to
+/// itself. A crash loses at most that second of spend (a graceful stop writes it, ``flush()``).
 public final class SQLiteSpendLedger: SpendLedger {
     let memory: LocalSpendLedger
     let store: SQLiteStore
     let logger: Logger
     let now: @Sendable () -> Date
+    /// How long charges gather before they are written.
+    let writeInterval: Duration
     private struct Unwritten {
         var amounts: [SpendCounterKey: Double] = [:]
         var writing = false
     }
     private let unwritten = Mutex(Unwritten())
+    /// Taking what is unwritten and writing it happen in one turn, so a flush at shutdown
+    /// finishes after any write that took charges before it.
+    private let turns = WriteTurns()
 
     /// A ledger kept in `store`.
-    public init(store: SQLiteStore, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(
+        store: SQLiteStore, logger: Logger, writeInterval: Duration = .seconds(1), now: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.writeInterval = writeInterval
         self.memory = LocalSpendLedger(now: now)
         self.store = store
         self.logger = logger
@@ -41,28 +50,47 @@ public final class SQLiteSpendLedger: SpendLedger {
             defer { unwritten.writing = true }
             return !unwritten.writing
         }
-        if startWriting { Task { await writeUnwritten() } }
+        if startWriting { Task { await writeBehind() } }
     }
 
-    /// Writes what is unwritten until nothing is.
-    private func writeUnwritten() async {
+    public func flush() async {
+        try? await turns.run { await self.write(self.take(finishing: false)) }
+    }
+
+    /// Every `writeInterval`, writes what gathered, until a round finds nothing.
+    private func writeBehind() async {
         while true {
-            let amounts = unwritten.withLock { unwritten in
-                defer { unwritten.amounts = [:] }
-                if unwritten.amounts.isEmpty { unwritten.writing = false }
-                return unwritten.amounts
+            try? await Task.sleep(for: writeInterval)
+            let wrote = try? await turns.run {
+                let amounts = self.take(finishing: true)
+                await self.write(amounts)
+                return !amounts.isEmpty
             }
-            if amounts.isEmpty { return }
-            do {
-                for chunk in amounts.map({ (key: $0.key, usd: $0.value) }).chunked(100) {
-                    let statement = SpendCounters.add(Array(chunk))
-                    _ = try await store.write(statement.sql, statement.values.map(SQLiteData.init))
-                }
-                let time = Int(now().timeIntervalSince1970)
-                if Int.random(in: 0..<256) == 0 { _ = try await store.write(SpendCounters.deleteEnded, [.integer(time)]) }
-            } catch {
-                logger.error("spend not saved to the database", metadata: ["error": "\(String(reflecting: error))"])
+            if wrote != true { return }
+        }
+    }
+
+    /// What is unwritten, taken; with `finishing`, an empty take ends the write-behind task.
+    private func take(finishing: Bool) -> [SpendCounterKey: Double] {
+        unwritten.withLock { unwritten in
+            defer { unwritten.amounts = [:] }
+            if unwritten.amounts.isEmpty, finishing { unwritten.writing = false }
+            return unwritten.amounts
+        }
+    }
+
+    private func write(_ amounts: [SpendCounterKey: Double]) async {
+        guard !amounts.isEmpty else { return }
+        do {
+            for chunk in amounts.map({ (key: $0.key, usd: $0.value) }).chunked(100) {
+                let statement = SpendCounters.add(Array(chunk))
+                _ = try await store.write(statement.sql, statement.values.map(SQLiteData.init))
             }
+            if Int.random(in: 0..<64) == 0 {
+                _ = try await store.write(SpendCounters.deleteEnded, [.integer(Int(now().timeIntervalSince1970))])
+            }
+        } catch {
+            logger.error("spend not saved to the database", metadata: ["error": "\(String(reflecting: error))"])
         }
     }
 

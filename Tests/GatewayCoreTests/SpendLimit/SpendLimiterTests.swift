@@ -113,6 +113,14 @@ struct SpendLimiterTests {
         #expect(await spend(limiter, settings, request()) == 429)
     }
 
+    @Test("amounts are written with six decimals, rounded, never negative", arguments: [
+        (0.0, "0.000000"), (1.2, "1.200000"), (0.0000005, "0.000001"), (1234.5678, "1234.567800"), (-3, "0.000000"),
+        (49.12, "49.120000"), (0.1 + 0.2, "0.300000"),
+    ])
+    func usdText(amount: Double, text: String) {
+        #expect(SpendLimiter.usd(amount) == text)
+    }
+
     @Test("a shared ledger that cannot be read: let through by default, 503 code 2051 when failing closed")
     func unreadableLedger() async {
         struct Unreachable: SpendLedger {
