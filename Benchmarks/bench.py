@@ -9,6 +9,7 @@ gateway's own cost; the project's mock stands in when nginx is missing):
   aigw        through aigw with logging on (SQLite)
   aigw-nolog  through aigw, on a gateway with `collect_logs: false` (the cost of logging)
   cached      through aigw on a cache hit
+and the cost of spend limits (spend_cost.py: a gateway with three rules beside one with none),
 
 It measures requests per second and p50/p99 at concurrency 32 and 256 (wrk), latency p50/p99
 at concurrency 1 and what aigw adds over direct beside what nginx adds, resident memory
@@ -477,6 +478,9 @@ def main():
         results["memory_peak_mb"] = round(memory_kb(gateway.pid)["VmHWM"] / 1024, 1)
         results["crash"] = {mode: crash(aigw, env, workdir, mode == "durable", args.duration, args.crash_rounds)
                             for mode in ("default", "durable")}
+        print("== spend limits: gateways with and without rules", flush=True)
+        import spend_cost  # here: it uses this module's helpers
+        results["spend_limits"] = spend_cost.run(aigw, min(args.duration, 5), args.rounds)
         if args.dashboard_logs > 0:
             import dashboard_scale  # here: it uses this module's helpers
             results["dashboard"] = dashboard_scale.run(aigw, args.dashboard_logs)
@@ -580,6 +584,13 @@ def report(r: dict) -> str:
             rps = c["requests_per_second"]
             lines.append(f"| {mode} | {rps['c32']:,.0f} | {rps['c256']:,.0f} | {c['answered']:,} | "
                          f"{c['missing']} ({c['missing_percent']}%) |")
+    if "spend_limits" in r:
+        lines += ["", "| spend limits (3 rules) vs none, same process | req/s c=32 without | with | ratio | p50 c=1 without | with | added |",
+                  "|---|---|---|---|---|---|---|"]
+        for store, f in r["spend_limits"].items():
+            lines.append(f"| {store} | {f['plain']['requests_per_second_c32']:,.0f} | {f['budgeted']['requests_per_second_c32']:,.0f} | "
+                         f"{f['ratio_requests_per_second']} | {f['plain']['p50_us_c1']:.0f} us | {f['budgeted']['p50_us_c1']:.0f} us | "
+                         f"{f['added_p50_us_c1']:.0f} us |")
     if "dashboard" in r:
         d = r["dashboard"]
         lines += ["", f"| dashboard over {d['logs']:,} logs (median of 5) | first start (migration) | overview page | analytics API | logs page |",

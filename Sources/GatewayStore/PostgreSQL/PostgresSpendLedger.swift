@@ -56,12 +56,20 @@ public final class PostgresSpendLedger: SpendLedger {
                 nextSeq: state.nextSeq
             )
         }
-        let statement = SpendCounters.selectSeen(keys, writer: writerID)
-        let rows = try await withTimeout(.seconds(1)) { try await self.store.rows(statement.sql, statement.values) }
-        let seen = rows.first?.integer("seen") ?? 0
+        let read = ReadCounters(writer: writerID, keys: keys)
+        let rows = try await withTimeout(.seconds(1)) {
+            var rows: [ReadCounters.Row] = []
+            for try await row in try await self.store.client.execute(read, logger: self.store.logger) { rows.append(row) }
+            return rows
+        }
+        let seen = Int(rows.first?.seen ?? 0)
         var totals: [SpendCounterKey: Double] = [:]
-        for row in rows where row.text("rule_id") != nil {
-            totals[SpendCounters.key(row, gatewayID: gatewayID), default: 0] += row.double("spent") ?? 0
+        for row in rows {
+            guard let rule = row.rule, let partition = row.partition, let width = row.windowSeconds, let start = row.windowStart
+            else { continue }
+            let key = SpendCounterKey(
+                gatewayID: gatewayID, ruleID: rule, partition: partition, windowSeconds: Int(width), windowStart: Int(start))
+            totals[key, default: 0] += row.spent ?? 0
         }
         for (seq, amounts) in local.writing where seq > seen {
             for (key, usd) in amounts { totals[key, default: 0] += usd }
@@ -113,11 +121,11 @@ public final class PostgresSpendLedger: SpendLedger {
     /// One write, retried for a while if the database is away.
     private func write(_ amounts: [SpendCounterKey: Double], seq: Int) async {
         let time = Int(now().timeIntervalSince1970)
-        let statement = SpendCounters.addAsWrite(amounts.map { (key: $0.key, usd: $0.value) }, writer: writerID, seq: seq, at: time)
+        let statement = AddCharges(writer: writerID, seq: seq, time: time, amounts: amounts)
         var delay = Duration.milliseconds(100)
         for attempt in 1...8 {
             do {
-                _ = try await store.rows(statement.sql, statement.values)
+                for try await _ in try await store.client.execute(statement, logger: store.logger) {}
                 if Int.random(in: 0..<256) == 0 {
                     _ = try? await store.rows(SpendCounters.deleteEnded, [.integer(time)])
                     _ = try? await store.rows(SpendCounters.deleteIdleWriters, [.integer(time - 86_400)])
@@ -146,4 +154,76 @@ public final class PostgresSpendLedger: SpendLedger {
 
     /// Nothing to forget: the store deletes the gateway's rows with it.
     public func forget(gatewayID: String) {}
+}
+
+/// The check's read, prepared once per connection (its text never changes: the counters come
+/// as arrays), so that PostgreSQL does not parse and plan it on every request: the counters
+/// `keys` name and, on every row, the last write of `writer` the same snapshot holds (`seen`).
+/// At least one row comes back.
+struct ReadCounters: PostgresPreparedStatement {
+    static let sql = """
+        SELECT w.seq, c.rule_id, c.partition_key, c.window_seconds, c.window_start, c.spent FROM (SELECT 1 AS one) o
+        LEFT JOIN spend_writers w ON w.id = $1
+        LEFT JOIN spend_counters c ON c.gateway_id = $2
+            AND (c.rule_id, c.partition_key, c.window_seconds, c.window_start) IN
+                (SELECT * FROM unnest($3::text[], $4::text[], $5::int4[], $6::int8[]))
+        """
+    typealias Row = (seen: Int64?, rule: String?, partition: String?, windowSeconds: Int32?, windowStart: Int64?, spent: Double?)
+
+    var writer: String
+    var keys: [SpendCounterKey]
+
+    func makeBindings() throws -> PostgresBindings {
+        var bindings = PostgresBindings(capacity: 6)
+        bindings.append(writer)
+        bindings.append(keys.first?.gatewayID ?? "")
+        bindings.append(keys.map(\.ruleID))
+        bindings.append(keys.map(\.partition))
+        bindings.append(keys.map { Int32(clamping: $0.windowSeconds) })
+        bindings.append(keys.map { Int64($0.windowStart) })
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {
+        let (seen, rule, partition, width, start, spent) = try row.decode((Int64?, String?, String?, Int32?, Int64?, Double?).self)
+        return (seen, rule, partition, width, start, spent)
+    }
+}
+
+/// One write of gathered charges, prepared once per connection: adds every amount and records
+/// the write as `writer`'s number `seq`, in one statement (a read sees both or neither).
+struct AddCharges: PostgresPreparedStatement {
+    static let sql = """
+        WITH w AS (
+            INSERT INTO spend_writers (id, seq, updated_at) VALUES ($1, $2, $3)
+            ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at
+        )
+        INSERT INTO spend_counters (gateway_id, rule_id, partition_key, window_seconds, window_start, spent)
+        SELECT * FROM unnest($4::text[], $5::text[], $6::text[], $7::int4[], $8::int8[], $9::float8[])
+        ON CONFLICT (gateway_id, rule_id, partition_key, window_seconds, window_start)
+        DO UPDATE SET spent = spend_counters.spent + excluded.spent
+        """
+    typealias Row = ()
+
+    var writer: String
+    var seq: Int
+    var time: Int
+    var amounts: [SpendCounterKey: Double]
+
+    func makeBindings() throws -> PostgresBindings {
+        let rows = Array(amounts)
+        var bindings = PostgresBindings(capacity: 9)
+        bindings.append(writer)
+        bindings.append(Int64(seq))
+        bindings.append(Int64(time))
+        bindings.append(rows.map(\.key.gatewayID))
+        bindings.append(rows.map(\.key.ruleID))
+        bindings.append(rows.map(\.key.partition))
+        bindings.append(rows.map { Int32(clamping: $0.key.windowSeconds) })
+        bindings.append(rows.map { Int64($0.key.windowStart) })
+        bindings.append(rows.map(\.value))
+        return bindings
+    }
+
+    func decodeRow(_ row: PostgresRow) throws -> Row {}
 }

@@ -27,40 +27,6 @@ enum SpendCounters {
         )
         """
 
-    /// The conditions selecting `keys` (all of one gateway), with their values.
-    private static func matching(_ keys: [SpendCounterKey]) -> (sql: String, values: [StoreValue]) {
-        let condition = Array(
-            repeating: "(c.rule_id = ? AND c.partition_key = ? AND c.window_seconds = ? AND c.window_start = ?)", count: keys.count)
-        var values: [StoreValue] = []
-        for key in keys {
-            values += [.text(key.ruleID), .text(key.partition), .integer(key.windowSeconds), .integer(key.windowStart)]
-        }
-        return (condition.joined(separator: " OR "), values)
-    }
-
-    /// PostgreSQL: the counters `keys` name and, on every row, the last write of `writer` the
-    /// same snapshot holds (`seen`; NULL when none). At least one row comes back.
-    static func selectSeen(_ keys: [SpendCounterKey], writer: String) -> (sql: String, values: [StoreValue]) {
-        let matching = matching(keys)
-        let sql =
-            "SELECT w.seq AS seen, c.rule_id, c.partition_key, c.window_seconds, c.window_start, c.spent FROM (SELECT 1 AS one) o "
-            + "LEFT JOIN spend_writers w ON w.id = ? LEFT JOIN spend_counters c ON c.gateway_id = ? AND (\(matching.sql))"
-        return (sql, [.text(writer), .text(keys.first?.gatewayID ?? "")] + matching.values)
-    }
-
-    /// PostgreSQL: adds amounts to counters and records the write as `writer`'s `seq`, in one
-    /// statement (so a read sees both or neither).
-    static func addAsWrite(_ amounts: [(key: SpendCounterKey, usd: Double)], writer: String, seq: Int, at time: Int)
-        -> (sql: String, values: [StoreValue])
-    {
-        let add = add(amounts)
-        return (
-            "WITH w AS (INSERT INTO spend_writers (id, seq, updated_at) VALUES (?, ?, ?) "
-                + "ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, updated_at = excluded.updated_at) " + add.sql,
-            [.text(writer), .integer(seq), .integer(time)] + add.values
-        )
-    }
-
     static let deleteIdleWriters = "DELETE FROM spend_writers WHERE updated_at < ?"
 
     /// Adds amounts to counters, creating those not there.
