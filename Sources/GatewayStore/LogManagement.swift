@@ -10,13 +10,6 @@ public protocol LogLimitStore: Sendable {
     /// Deletes a gateway's logs past the first `keep` (the oldest go, or with `newestFirst`
     /// the newest), counting and deleting in one transaction; returns how many went.
     func trimLogs(gatewayID: String, keep: Int, newestFirst: Bool) async throws -> Int
-    /// Gives space freed by deleted logs back, a bounded amount at a time (SQLite); nothing
-    /// where the database does it itself (PostgreSQL's autovacuum).
-    func reclaimSpace() async throws
-}
-
-extension LogLimitStore {
-    public func reclaimSpace() async throws {}
 }
 
 /// A gateway's `log_management` (SPEC section 11), carried out by the log writer around each

@@ -8,7 +8,7 @@ import ServiceLifecycle
 /// with `log_retention_days` (aigw's own setting) loses its logs older than that many days,
 /// in deletes of at most ``chunk`` logs (short transactions, however many are due), and each
 /// gateway with a `log_management` limit is trimmed to it (a limit lowered through the API
-/// holds before the gateway's next log). SQLite gives the freed space back as it goes.
+/// holds before the gateway's next log). SQLite gives the freed space back as it deletes.
 public struct LogRetention: Service {
     let store: any LogStore
     let gateways: @Sendable () -> [GatewaySettings]
@@ -64,7 +64,6 @@ public struct LogRetention: Service {
             }
             try await management.trim(gateway.id)
         }
-        if deleted > 0 { try await store.reclaimSpace() }
         return deleted
     }
 }

@@ -1,3 +1,4 @@
+import AIGateway
 import ArgumentParser
 import Foundation
 import GatewayCore
@@ -19,6 +20,9 @@ struct BenchLogs: AsyncParsableCommand {
     @Option(name: .long, help: "How many logs to write.")
     var count = 200_000
 
+    @Option(name: .long, help: "Keep at most this many logs of the gateway (log_management with DELETE_OLDEST), to measure what trimming costs.")
+    var keep: Int?
+
     func run() async throws {
         var logger = Logger(label: "aigw.bench-logs")
         logger.logLevel = .warning
@@ -28,9 +32,15 @@ struct BenchLogs: AsyncParsableCommand {
             try await store.migrate()
             var settings = LogQueueSettings()
             settings.capacity = count + 1
-            let writer = LogWriter(
-                store: store, settings: settings, metrics: .discarding, logger: logger, prices: try PriceTable.shipped())
             let gatewayID = "bench-\(ULID().description.lowercased())"
+            var gateway = GatewaySettings(id: gatewayID)
+            gateway.logManagement = keep
+            gateway.logManagementStrategy = "DELETE_OLDEST"
+            let limited = gateway
+            let management = keep == nil ? nil : LogManagement(store: store, metrics: .discarding) { _ in limited }
+            let writer = LogWriter(
+                store: store, settings: settings, metrics: .discarding, logger: logger, prices: try PriceTable.shipped(),
+                management: management)
             let records = (0..<count).map { Self.record(gateway: gatewayID, index: $0) }
             let (written, seconds) = try await writer.whileRunning {
                 let started = ContinuousClock.now
@@ -44,8 +54,9 @@ struct BenchLogs: AsyncParsableCommand {
             return (written, seconds)
         }
         let kind = database.hasPrefix("postgres") ? "postgresql" : "sqlite"
+        // With --keep, `logs` is what is left (the limit); the rate is of the logs written.
         Console.line(
-            #"{"database":"\#(kind)","logs":\#(written),"seconds":\#(seconds),"logs_per_second":\#(Int(Double(written) / max(seconds, 0.001)))}"#)
+            #"{"database":"\#(kind)","logs":\#(written),"seconds":\#(seconds),"logs_per_second":\#(Int(Double(count) / max(seconds, 0.001)))}"#)
     }
 
     /// A record like the gateway makes for a small OpenAI chat completion, bodies kept.

@@ -245,7 +245,9 @@ public final class SQLiteStore: DataStore {
     }
 
     public func deleteLogs(gatewayID: String, deletion: LogDeletion) async throws -> Int {
-        try await deleteInTurn(gatewayID: gatewayID) { _ in deletion }
+        let deleted = try await deleteInTurn(gatewayID: gatewayID) { _ in deletion }
+        if deleted > 0 { try await reclaimSpace() }
+        return deleted
     }
 
     public func logCount(gatewayID: String) async throws -> Int {
@@ -262,10 +264,11 @@ public final class SQLiteStore: DataStore {
         return removed
     }
 
-    /// Gives freed pages back to the file system, a bounded number at a time: a file made
-    /// with incremental auto-vacuum (every file this version creates) then shrinks as logs
-    /// go, without a `VACUUM` that would rewrite it whole. (On an older file it does nothing.)
-    public func reclaimSpace() async throws {
+    /// Gives freed pages back to the file system, a bounded number at a time (2,000 pages, 8 MB),
+    /// after logs are deleted: a file made with incremental auto-vacuum (every file this version
+    /// creates) then shrinks as logs go, without a `VACUUM` that would rewrite it whole. (On an
+    /// older file it does nothing; freed pages are reused by new logs there.)
+    func reclaimSpace() async throws {
         _ = try await write("PRAGMA incremental_vacuum(2000)", [])
     }
 
