@@ -57,6 +57,8 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
     /// What went wrong, for a request the gateway or the upstream could not complete
     /// (an aigw extension; Cloudflare's type has no such field).
     public var error: String?
+    /// The dynamic route the request took, when it came through one (an aigw extension).
+    public var route: LogRoute?
 
     /// Creates a log record with every field given.
     public init(
@@ -66,8 +68,9 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
         metadata: LogMetadata?, step: Int?, cost: Double?, customCost: Bool?, requestSize: Int,
         requestHead: String?, requestHeadComplete: Bool, responseSize: Int, responseHead: String?,
         responseHeadComplete: Bool, createdAt: Date, eventID: String?, feedback: Int?, score: Int?,
-        error: String? = nil
+        error: String? = nil, route: LogRoute? = nil
     ) {
+        self.route = route
         self.id = id
         self.gatewayID = gatewayID
         self.provider = provider
@@ -135,6 +138,7 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
         feedback = try container.decodeIfPresent(Int.self, forKey: .feedback)
         score = try container.decodeIfPresent(Int.self, forKey: .score)
         error = try container.decodeIfPresent(String.self, forKey: .error)
+        route = try container.decodeIfPresent(LogRoute.self, forKey: .route)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -173,6 +177,7 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
         try container.encodeIfPresent(feedback, forKey: .feedback)
         try container.encodeIfPresent(score, forKey: .score)
         try container.encodeIfPresent(error, forKey: .error)
+        try container.encodeIfPresent(route, forKey: .route)
     }
 
     private static func decodeMetadata(from container: KeyedDecodingContainer<CodingKeys>) throws -> LogMetadata? {
@@ -182,7 +187,7 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, provider, model, path, duration, success, cached, metadata, step, cost, feedback, score, error
+        case id, provider, model, path, duration, success, cached, metadata, step, cost, feedback, score, error, route
         case gatewayID = "gateway_id"
         case modelType = "model_type"
         case requestType = "request_type"
@@ -200,5 +205,24 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
         case responseHeadComplete = "response_head_complete"
         case createdAt = "created_at"
         case eventID = "event_id"
+    }
+}
+
+/// Which dynamic route a logged request took: its name, the version that ran it, and the ids of
+/// the elements it passed through, in order.
+public struct LogRoute: Sendable, Hashable, Codable {
+    public var name: String
+    public var versionID: String
+    public var path: [String]
+
+    public init(name: String, versionID: String, path: [String]) {
+        self.name = name
+        self.versionID = versionID
+        self.path = path
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, path
+        case versionID = "version_id"
     }
 }

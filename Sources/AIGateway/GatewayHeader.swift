@@ -46,6 +46,10 @@ public enum GatewayHeader {
     public static let cacheStatus = "cf-aig-cache-status"
     /// Response: which Universal endpoint step answered.
     public static let step = "cf-aig-step"
+    /// Response: the model a dynamic route called.
+    public static let model = "cf-aig-model"
+    /// Response: the provider a dynamic route called.
+    public static let provider = "cf-aig-provider"
     /// Response (aigw's own): the USD left in each spend rule that applied to the request,
     /// before its own cost, as `rule-id=0.420000, other=1.500000`.
     public static let spendRemaining = "cf-aig-spend-remaining"

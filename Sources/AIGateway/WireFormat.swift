@@ -9,7 +9,7 @@ public enum WireFormat {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.dateEncodingStrategy = .custom { date, encoder in
             var container = encoder.singleValueContainer()
-            try container.encode(date.formatted(Self.timestamp))
+            try container.encode(timestamp(date))
         }
         return encoder
     }
@@ -28,6 +28,12 @@ public enum WireFormat {
         }
         return decoder
     }
+
+    /// A date as the wire writes it (also for fields that are text in Cloudflare's types).
+    /// The formatter cuts to the millisecond; a tenth of a microsecond is added first, so that a
+    /// date read back from its own text (a hair below the millisecond in binary) writes the
+    /// same text again.
+    public static func timestamp(_ date: Date) -> String { date.addingTimeInterval(1e-7).formatted(timestamp) }
 
     private static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 }

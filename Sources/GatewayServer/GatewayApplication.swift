@@ -163,7 +163,9 @@ public enum GatewayApplication {
             credentials: credentialEndpoints,
             analytics: AnalyticsEndpoints(directory: gateways, store: store, writer: writer),
             datasets: datasetEndpoints,
-            customProviders: CustomProviderEndpoints(store: store, providers: providers, cipher: features.providerKeys.cipher)
+            customProviders: CustomProviderEndpoints(store: store, providers: providers, cipher: features.providerKeys.cipher),
+            routes: RouteEndpoints(
+                directory: gateways, store: store, providers: providers, routes: features.routes, accountID: configuration.accountID)
         ).register(on: router)
         return router
     }
@@ -184,6 +186,7 @@ public enum GatewayApplication {
         features.runTokens.records.replaceAll(try await store.runTokens())
         features.providerKeys.records.replaceAll(try await store.providerKeys())
         try await features.spendLimiter.ledger.load()
+        try await features.routes.load(from: store, gatewayIDs: [])
         let unusable = features.customProviders.replaceAll(
             try await store.customProviders(), cipher: features.providerKeys.cipher)
         if !unusable.isEmpty {

@@ -129,6 +129,8 @@ public struct GatewayDocument: Sendable, Equatable {
 public protocol GatewayDocumentStore: Sendable {
     /// A gateway's documents of one kind, newest first.
     func documents(kind: String, gatewayID: String) async throws -> [GatewayDocument]
+    /// Every gateway's documents of one kind.
+    func documents(kind: String) async throws -> [GatewayDocument]
     /// Stores a document, replacing the body of one with the same kind and id.
     func saveDocument(_ document: GatewayDocument) async throws
     /// Deletes a document; false when the gateway has no such document.

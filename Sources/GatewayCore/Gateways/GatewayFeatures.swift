@@ -11,13 +11,17 @@ public struct GatewayFeatures: Sendable {
     public let spendLimiter: SpendLimiter
     /// Custom providers made through the API (the provider table reads the same registry).
     public let customProviders: CustomProviderRegistry
+    /// The live versions of the gateways' dynamic routes.
+    public let routes: DynamicRouteRegistry
 
     /// Features over these parts; spend counted in this process unless `spendLimiter` says otherwise.
     public init(
         rateLimiter: any RateLimiting, runTokens: RunTokens, providerKeys: ProviderKeys, cache: ResponseCache,
         spendLimiter: SpendLimiter = SpendLimiter(ledger: LocalSpendLedger(), prices: .empty),
-        customProviders: CustomProviderRegistry = CustomProviderRegistry()
+        customProviders: CustomProviderRegistry = CustomProviderRegistry(),
+        routes: DynamicRouteRegistry = DynamicRouteRegistry()
     ) {
+        self.routes = routes
         self.customProviders = customProviders
         self.rateLimiter = rateLimiter
         self.spendLimiter = spendLimiter
@@ -35,6 +39,7 @@ public struct GatewayFeatures: Sendable {
     public func gatewayDeleted(_ id: String) {
         rateLimiter.forget(id)
         spendLimiter.ledger.forget(gatewayID: id)
+        routes.forget(gatewayID: id)
         runTokens.records.removeAll(gatewayID: id)
         providerKeys.records.removeAll(gatewayID: id)
         cache.removeAll(gatewayID: id)

@@ -46,6 +46,8 @@ public struct LogRecord: Sendable {
     public var error: String?
     /// `cf-aig-custom-cost`, which replaces the price table's cost.
     public var customCost: CustomCost?
+    /// The dynamic route the request took, when it came through one.
+    public var route: LogRoute?
 
     /// A record for a request just arrived.
     public init(id: String, gatewayID: String, provider: String, path: String, createdAt: Date, captureCap: Int) {
@@ -98,7 +100,7 @@ public struct LogRecord: Sendable {
             responseSize: response.totalBytes,
             responseHead: responseHead?.text, responseHeadComplete: responseHead?.complete ?? false,
             createdAt: createdAt, eventID: eventID.map(LogText.indexed), feedback: nil, score: nil,
-            error: error.map(LogText.storable))
+            error: error.map(LogText.storable), route: route)
         return StoredLog(log: log, requestBody: storedRequest, responseBody: storedResponse, usage: usage)
     }
 }

@@ -88,8 +88,20 @@ public struct GatewayPipeline: Sendable {
 
         // 6. What to call: the provider the URL names or, on `/compat`, the one the body's
         //    model names, in that provider's own format; with the gateway's stored key when
-        //    the request brings none.
+        //    the request brings none. `model: "dynamic/{name}"` walks the gateway's route of
+        //    that name instead (each model it calls is checked and logged on its own).
         let timeoutMs = directives.requestTimeoutMs ?? configuration.requestTimeoutMs
+        if route.provider == CompatEndpoint.slug, let selection = dynamicRoute(in: body) {
+            guard let live = features.routes.route(gatewayID: gateway.id, name: selection.name) else {
+                return errorResponse(
+                    GatewayError.unknownRoute(selection.name, gatewayID: gateway.id), log: log, started: started,
+                    provider: route.provider, eventID: directives.eventID)
+            }
+            return await walk(
+                RouteWalk(
+                    route: live, endpoint: route.providerPath, body: selection.body, headers: request.headers, gateway: gateway,
+                    directives: directives, draft: draft, log: log, logged: log != nil, timeoutMs: timeoutMs, started: started))
+        }
         var call: ProviderCall
         do {
             if route.provider == CompatEndpoint.slug {
@@ -178,6 +190,25 @@ public struct GatewayPipeline: Sendable {
             let timeoutMs =
                 step.requestTimeoutMs ?? step.directives.requestTimeoutMs ?? directives.requestTimeoutMs
                 ?? configuration.requestTimeoutMs
+            if let selection = step.dynamicRoute {
+                var response: GatewayResponse
+                if let live = features.routes.route(gatewayID: gateway.id, name: selection.name) {
+                    response = await walk(
+                        RouteWalk(
+                            route: live, endpoint: step.endpoint, body: selection.query, headers: headers, gateway: gateway,
+                            directives: directives, draft: draft, log: log, logged: log != nil, timeoutMs: timeoutMs,
+                            started: started))
+                } else {
+                    response = errorResponse(
+                        GatewayError.unknownRoute(selection.name, gatewayID: gateway.id), log: log, started: started,
+                        provider: step.provider, eventID: directives.eventID)
+                }
+                response.headers[Self.stepHeader] = String(index)
+                if (200..<300).contains(response.status) || isLast { return response }
+                await discard(response)
+                last = response
+                continue
+            }
             let attempt: Attempt
             var spendRemaining: String?
             do {

@@ -11,7 +11,7 @@ import Foundation
 public struct SpendCharge: Sendable {
     let limiter: SpendLimiter
     let gatewayID: String
-    let rules: [ApplyingRule]
+    var rules: [ApplyingRule]
     let provider: String
     let model: String
     let customCost: CustomCost?

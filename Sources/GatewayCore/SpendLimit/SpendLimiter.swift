@@ -110,6 +110,44 @@ public struct SpendLimiter: Sendable {
         return .allowed(charge: charge, remaining: remaining)
     }
 
+    /// A dynamic route's `rate` element (SPEC section 11), counted in the same ledger as spend
+    /// limits: the request is admitted when the element's window for its `partition` is under
+    /// the limit. A count limit is charged 1 at once; a cost limit comes back as a rule the
+    /// answer's charge includes (``charge(for:gatewayID:request:adding:)``). Refused, the
+    /// seconds to wait come back. An unreadable ledger admits (as spend limits fail open).
+    func admit(
+        routeLimit limit: RouteGraph.RateLimit, ruleID: String, partition: String, gatewayID: String
+    ) async -> (costRule: ApplyingRule?, retryAfter: Int?) {
+        let rule = SpendLimitRule(id: ruleID, limit: limit.limit, window: limit.window, technique: limit.sliding ? "sliding" : "fixed")
+        let applying = ApplyingRule(rule: rule, partition: partition)
+        let time = now().timeIntervalSince1970
+        var keys = [applying.key(gatewayID: gatewayID, at: time)]
+        if rule.isSliding { keys.append(applying.key(gatewayID: gatewayID, at: time, windowsBack: 1)) }
+        let totals = (try? await ledger.totals(of: keys)) ?? [:]
+        let window = applying.window(gatewayID: gatewayID, at: time, totals: totals)
+        if window.spent >= rule.limit {
+            return (nil, RateLimiter.wholeSeconds(window.secondsUntilUnder(rule.limit, sliding: rule.isSliding)))
+        }
+        if !limit.costLimited {
+            ledger.charge(1, to: [keys[0]])
+            return (nil, nil)
+        }
+        return (applying, nil)
+    }
+
+    /// A charge for `rules` (a route's cost limits) added to `existing` (the spend limits'
+    /// charge, if any).
+    func charge(for rules: [ApplyingRule], gatewayID: String, request: Request, adding existing: SpendCharge?) -> SpendCharge? {
+        guard !rules.isEmpty else { return existing }
+        var charge =
+            existing
+            ?? SpendCharge(
+                limiter: self, gatewayID: gatewayID, rules: [], provider: request.provider, model: request.model,
+                customCost: request.customCost)
+        charge.rules += rules
+        return charge
+    }
+
     /// Where every budget of `gateway` stands now: each enabled rule, in each partition that
     /// has spent in its current or previous window (a rule with no spend yet, once, at 0).
     public func standings(of gateway: GatewaySettings) async throws -> [SpendStanding] {

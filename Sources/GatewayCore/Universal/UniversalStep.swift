@@ -26,6 +26,8 @@ public struct UniversalStep: Sendable {
     public var directives = RequestDirectives()
     /// For `provider: "compat"`: the call its OpenAI-format `query` becomes, planned (and checked) up front.
     public var compat: CompatEndpoint.Target?
+    /// For `provider: "compat"` with `model: "dynamic/{name}"`: the route it walks, and its query.
+    public var dynamicRoute: (name: String, query: [String: JSONValue])?
 
     /// The retry fields of the step's `config`.
     public var configRetrySettings: RetrySettings {
@@ -97,7 +99,11 @@ public struct UniversalStep: Sendable {
         var step = UniversalStep(
             provider: provider, endpoint: endpoint, headers: headers, body: ByteBuffer(bytes: query.jsonData()))
         step.directives = directives
-        if provider == CompatEndpoint.slug {
+        if provider == CompatEndpoint.slug, let object = query.objectValue,
+            let name = DynamicRouteSelection.routeName(inModel: object["model"]?.stringValue)
+        {
+            step.dynamicRoute = (name, object)
+        } else if provider == CompatEndpoint.slug {
             do {
                 step.compat = try CompatEndpoint.target(path: endpoint, body: step.body, providers: providers)
             } catch let error as GatewayError {

@@ -26,6 +26,7 @@ struct ManagementAPI: Sendable {
     let analytics: AnalyticsEndpoints
     let datasets: DatasetEndpoints
     let customProviders: CustomProviderEndpoints
+    let routes: RouteEndpoints
 
     static let root = "/client/v4/accounts/:account/ai-gateway"
 
@@ -71,6 +72,16 @@ struct ManagementAPI: Sendable {
         route(.get, "evaluation-types", datasets.listEvaluationTypes)
         route(.get, "gateways/:gateway/url", logs.baseURL)
         route(.get, "gateways/:gateway/url/:provider", logs.providerURL)
+        route(.get, "gateways/:gateway/routes", routes.list)
+        route(.post, "gateways/:gateway/routes", routes.create)
+        route(.get, "gateways/:gateway/routes/:route", routes.get)
+        route(.patch, "gateways/:gateway/routes/:route", routes.rename)
+        route(.delete, "gateways/:gateway/routes/:route", routes.delete)
+        route(.get, "gateways/:gateway/routes/:route/versions", routes.listVersions)
+        route(.post, "gateways/:gateway/routes/:route/versions", routes.createVersion)
+        route(.get, "gateways/:gateway/routes/:route/versions/:version", routes.getVersion)
+        route(.get, "gateways/:gateway/routes/:route/deployments", routes.listDeployments)
+        route(.post, "gateways/:gateway/routes/:route/deployments", routes.deploy)
         route(.get, "custom-providers", customProviders.list)
         route(.post, "custom-providers", customProviders.create)
         route(.get, "custom-providers/:provider", customProviders.get)

@@ -62,7 +62,8 @@ enum V4Response {
             status: HTTPResponse.Status(code: error.httpStatus))
     }
 
-    private static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
+    /// Any JSON body (for the few answers Cloudflare does not wrap in the envelope).
+    static func json(_ value: some Encodable, status: HTTPResponse.Status) -> Response {
         let data = (try? encoder.encode(value)) ?? Data(#"{"success":false,"errors":[{"code":1000,"message":"response could not be encoded"}],"messages":[],"result":null}"#.utf8)
         var headers = HTTPFields()
         headers[.contentType] = "application/json"

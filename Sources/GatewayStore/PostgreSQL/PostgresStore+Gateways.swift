@@ -67,6 +67,10 @@ extension PostgresStore {
         try await rows(GatewayTables.selectDocuments, [.text(kind), .text(gatewayID)]).map(GatewayTables.document)
     }
 
+    public func documents(kind: String) async throws -> [GatewayDocument] {
+        try await rows(GatewayTables.selectDocumentsOfKind, [.text(kind)]).map(GatewayTables.document)
+    }
+
     public func saveDocument(_ document: GatewayDocument) async throws {
         _ = try await rows(GatewayTables.upsertDocument, GatewayTables.documentValues(document))
     }

@@ -54,6 +54,7 @@ extension PostgresStore {
         (4, [GatewayTables.createDocuments(.postgres), GatewayTables.documentsIndex]),
         (5, LogRollups.migration(.postgres) + [LogColumns.dropAnalyticsIndex]),
         (6, [SpendCounters.createTable(.postgres), SpendCounters.createWriters]),
+        (7, LogColumns.addRouteColumns(.postgres)),
     ]
 
     /// Brings the schema to the newest version, under an advisory lock so that processes

@@ -5,7 +5,7 @@ import Logging
 import ServiceLifecycle
 
 /// Keeps this process's view of what several gateway processes share through PostgreSQL
-/// (gateways and their settings, run tokens, stored provider keys, custom providers) in step with the
+/// (gateways and their settings, run tokens, stored provider keys, custom providers, dynamic routes) in step with the
 /// database: every `interval` it reads them back and applies what other processes changed,
 /// so a change made through one process applies on the others within a second.
 ///
@@ -64,6 +64,7 @@ public struct SharedStateSync: Service {
             features.runTokens.records.replaceAll(try await store.runTokens())
             features.providerKeys.records.replaceAll(try await store.providerKeys())
             features.customProviders.replaceAll(try await store.customProviders(), cipher: features.providerKeys.cipher)
+            try await features.routes.load(from: store, gatewayIDs: Array(stored.keys))
         } catch {
             logger.debug("shared state not refreshed", metadata: ["error": "\(String(reflecting: error))"])
         }

@@ -33,6 +33,10 @@ extension SQLiteStore {
         try await api.query(GatewayTables.selectDocuments, [.text(kind), .text(gatewayID)]).map(GatewayTables.document)
     }
 
+    public func documents(kind: String) async throws -> [GatewayDocument] {
+        try await api.query(GatewayTables.selectDocumentsOfKind, [.text(kind)]).map(GatewayTables.document)
+    }
+
     public func saveDocument(_ document: GatewayDocument) async throws {
         _ = try await write(GatewayTables.upsertDocument, GatewayTables.documentValues(document).map(SQLiteData.init))
     }

@@ -118,6 +118,7 @@ public final class SQLiteStore: DataStore {
                 """,
             ]
         ),
+        (8, LogColumns.addRouteColumns(.sqlite)),
     ]
 
     public func migrate() async throws {

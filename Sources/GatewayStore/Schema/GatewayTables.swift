@@ -154,6 +154,9 @@ extension GatewayTables {
     static let documentsIndex = "CREATE INDEX gateway_documents_gateway ON gateway_documents (gateway_id, kind, created_at)"
     static let selectDocuments =
         "SELECT kind, id, gateway_id, body, created_at FROM gateway_documents WHERE kind = ? AND gateway_id = ? ORDER BY created_at DESC, id DESC"
+    /// Every gateway's documents of one kind (`?`: the kind).
+    static let selectDocumentsOfKind =
+        "SELECT kind, id, gateway_id, body, created_at FROM gateway_documents WHERE kind = ? ORDER BY gateway_id, created_at DESC, id DESC"
     static let upsertDocument =
         "INSERT INTO gateway_documents (kind, id, gateway_id, body, created_at) VALUES (?, ?, ?, ?, ?) "
         + "ON CONFLICT (kind, id) DO UPDATE SET body = excluded.body"

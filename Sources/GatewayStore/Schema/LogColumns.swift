@@ -54,13 +54,24 @@ enum LogColumns {
         LogColumn("feedback", .integer) { .optional($0.log.feedback) },
         LogColumn("score", .integer) { .optional($0.log.score) },
         LogColumn("error", .text) { .optional($0.log.error) },
+        LogColumn("route_name", .text) { .optional($0.log.route?.name) },
+        LogColumn("route_version", .text) { .optional($0.log.route?.versionID) },
+        LogColumn("route_path", .text) { .optional($0.log.route.map { $0.path.joined(separator: ">") }) },
     ]
+
+    /// The migration that adds the dynamic route columns to a table made before them.
+    static func addRouteColumns(_ dialect: SQLDialect) -> [String] {
+        addedLater.sorted().map { "ALTER TABLE logs ADD COLUMN \($0) \(dialect.typeName(.text))" }
+    }
 
     static let names = all.map(\.name)
 
-    /// `CREATE TABLE logs (...)` in `dialect`.
+    /// Columns added by a later migration (``addRouteColumns(_:)``), so not in the first one's table.
+    static let addedLater: Set<String> = ["route_name", "route_version", "route_path"]
+
+    /// `CREATE TABLE logs (...)` in `dialect`, as the first migration makes it.
     static func createTable(_ dialect: SQLDialect) -> String {
-        let columns = all.map { column in
+        let columns = all.filter { !addedLater.contains($0.name) }.map { column in
             ["    " + column.name, dialect.typeName(column.kind), column.constraint].filter { !$0.isEmpty }.joined(separator: " ")
         }
         return "CREATE TABLE logs (\n" + columns.joined(separator: ",\n") + "\n)"

@@ -30,6 +30,11 @@ extension AIGatewayLog {
             requestHeadComplete: bool("request_head_complete"), responseSize: int("response_size") ?? 0,
             responseHead: text("response_head"), responseHeadComplete: bool("response_head_complete"),
             createdAt: Date(timeIntervalSince1970: Double(int("created_at") ?? 0) / 1000), eventID: text("event_id"),
-            feedback: int("feedback"), score: int("score"), error: text("error"))
+            feedback: int("feedback"), score: int("score"), error: text("error"),
+            route: text("route_name").map { name in
+                LogRoute(
+                    name: name, versionID: text("route_version") ?? "",
+                    path: (text("route_path") ?? "").split(separator: ">").map(String.init))
+            })
     }
 }
