@@ -27,11 +27,8 @@ struct RouteEndpoints: Sendable {
         let gateway = try directory.existingGatewayID(context)
         let paging = try ListPaging(request.uri.query)
         if let (name, _) = paging.others.first { throw ManagementError.badInput(name, "unknown query parameter (use page, per_page)") }
-        let all = try await stored(gatewayID: gateway).sorted { $0.createdAt > $1.createdAt }
-        let start = min((paging.page - 1) * paging.perPage, all.count)
-        let page = all[start..<min(start + paging.perPage, all.count)].map { RouteView($0, accountID: accountID) }
-        return V4Response.json(
-            DataAnswer(data: RouteList(routes: Array(page), page: paging.page, perPage: paging.perPage)), status: .ok)
+        let all = try await stored(gatewayID: gateway).sorted { $0.createdAt > $1.createdAt }.map { RouteView($0, accountID: accountID) }
+        return V4Response.json(DataAnswer(data: DataPage("routes", all, paging: paging)), status: .ok)
     }
 
     /// `POST /gateways/{id}/routes` with `{"name", "elements"}`: version 1, deployed.
@@ -123,10 +120,7 @@ struct RouteEndpoints: Sendable {
         let route = try await existing(RouteContext(context))
         let paging = try ListPaging(request.uri.query)
         let all = route.versions.reversed().map { VersionView($0, live: $0.versionID == route.deployment?.versionID) }
-        let start = min((paging.page - 1) * paging.perPage, all.count)
-        return V4Response.json(
-            DataAnswer(data: VersionList(versions: Array(all[start..<min(start + paging.perPage, all.count)]), page: paging.page, perPage: paging.perPage)),
-            status: .ok)
+        return V4Response.json(DataAnswer(data: DataPage("versions", all, paging: paging)), status: .ok)
     }
 
     /// `GET .../routes/{route_id}/versions/{version_id}`.
@@ -165,10 +159,7 @@ struct RouteEndpoints: Sendable {
         let route = try await existing(RouteContext(context))
         let paging = try ListPaging(request.uri.query)
         let all = route.deployments.reversed().map(DeploymentView.init)
-        let start = min((paging.page - 1) * paging.perPage, all.count)
-        return V4Response.json(
-            DataAnswer(data: DeploymentList(deployments: Array(all[start..<min(start + paging.perPage, all.count)]), page: paging.page, perPage: paging.perPage)),
-            status: .ok)
+        return V4Response.json(DataAnswer(data: DataPage("deployments", all, paging: paging)), status: .ok)
     }
 
     // MARK: Storage
@@ -376,47 +367,33 @@ struct RenameAnswer: Encodable, Sendable {
     var success = true
 }
 
-struct RouteList: Encodable, Sendable {
-    var routes: [RouteView]
-    var page: Int
-    var perPage: Int
-    var orderBy = "created_at"
-    var orderByDirection = "desc"
+/// One page of a list Cloudflare answers outside the envelope, its items under `key`
+/// (`routes`, `versions`, `deployments`).
+struct DataPage<Item: Encodable & Sendable>: Encodable, Sendable {
+    var key: String
+    var items: [Item]
+    var paging: ListPaging
 
-    enum CodingKeys: String, CodingKey {
-        case routes, page
-        case perPage = "per_page"
-        case orderBy = "order_by"
-        case orderByDirection = "order_by_direction"
+    /// The page `paging` asks for of `all`.
+    init(_ key: String, _ all: [Item], paging: ListPaging) {
+        self.key = key
+        self.items = paging.slice(all)
+        self.paging = paging
     }
-}
 
-struct VersionList: Encodable, Sendable {
-    var versions: [VersionView]
-    var page: Int
-    var perPage: Int
-    var orderBy = "created_at"
-    var orderByDirection = "desc"
-
-    enum CodingKeys: String, CodingKey {
-        case versions, page
-        case perPage = "per_page"
-        case orderBy = "order_by"
-        case orderByDirection = "order_by_direction"
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
     }
-}
 
-struct DeploymentList: Encodable, Sendable {
-    var deployments: [DeploymentView]
-    var page: Int
-    var perPage: Int
-    var orderBy = "created_at"
-    var orderByDirection = "desc"
-
-    enum CodingKeys: String, CodingKey {
-        case deployments, page
-        case perPage = "per_page"
-        case orderBy = "order_by"
-        case orderByDirection = "order_by_direction"
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(items, forKey: Key(stringValue: key))
+        try container.encode(paging.page, forKey: Key(stringValue: "page"))
+        try container.encode(paging.perPage, forKey: Key(stringValue: "per_page"))
+        try container.encode("created_at", forKey: Key(stringValue: "order_by"))
+        try container.encode("desc", forKey: Key(stringValue: "order_by_direction"))
     }
 }
