@@ -114,3 +114,44 @@ public struct DynamicRoute: Sendable, Hashable, Codable {
         deployment.flatMap { deployment in versions.first { $0.versionID == deployment.versionID } }
     }
 }
+
+/// A route as the management API shows it: its live version's elements, the live deployment
+/// and version (what ``ManagementClient/routes(gateway:)`` and friends return).
+public struct RouteInfo: Sendable, Codable {
+    public var id: String
+    public var name: String
+    public var elements: [RouteElement]
+    public var deployment: RouteDeploymentInfo?
+    public var version: RouteVersionInfo?
+
+    enum CodingKeys: String, CodingKey { case id, name, elements, deployment, version }
+}
+
+/// A deployment as listed: which version went live, when (text, as Cloudflare writes it).
+public struct RouteDeploymentInfo: Sendable, Codable {
+    public var deploymentID: String
+    public var versionID: String
+    public var createdAt: String
+
+    enum CodingKeys: String, CodingKey {
+        case deploymentID = "deployment_id"
+        case versionID = "version_id"
+        case createdAt = "created_at"
+    }
+}
+
+/// A version as listed: `active` is the text "true" for the live one.
+public struct RouteVersionInfo: Sendable, Codable {
+    public var versionID: String
+    public var active: String
+    public var createdAt: String
+
+    /// Whether this version is live.
+    public var isLive: Bool { active == "true" }
+
+    enum CodingKeys: String, CodingKey {
+        case active
+        case versionID = "version_id"
+        case createdAt = "created_at"
+    }
+}

@@ -39,7 +39,7 @@ struct AIGW: AsyncParsableCommand {
         abstract: "A self-hosted AI gateway that speaks Cloudflare AI Gateway's URLs, headers and API.",
         subcommands: [
             Serve.self, MockUpstream.self, LogsCommand.self, GatewaysCommand.self, TokensCommand.self, URLCommand.self,
-            SpendCommand.self, LogManagementCommand.self, BenchLogs.self,
+            SpendCommand.self, LogManagementCommand.self, RoutesCommand.self, BenchLogs.self,
         ],
         defaultSubcommand: Serve.self)
 }

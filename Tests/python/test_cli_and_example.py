@@ -123,3 +123,33 @@ def test_spend_and_log_management_commands(gateway):
     assert as_json["log_management"] is None and as_json["log_retention_days"] == 30
     bad = aigw(gateway, "log-management", "cli-budget", "--strategy", "KEEP_ALL", check=False)
     assert bad.returncode != 0 and "log_management_strategy" in bad.stderr
+
+
+def test_routes_commands(gateway):
+    aigw(gateway, "gateways", "create", "cli-routes")
+    base = f"{gateway.url}/client/v4/accounts/local/ai-gateway/gateways/cli-routes/routes"
+
+    def send(url, body):
+        request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST", headers={"content-type": "application/json"})
+        return json.loads(urllib.request.urlopen(request, timeout=30).read())["result"]
+
+    def graph(provider, model):
+        return [{"id": "start", "type": "start", "outputs": {"next": {"elementId": "m"}}},
+                {"id": "m", "type": "model", "properties": {"provider": provider, "model": model, "timeout": 10000, "retries": 0},
+                 "outputs": {"success": {"elementId": "end"}}},
+                {"id": "end", "type": "end", "outputs": {}}]
+
+    route = send(base, {"name": "chat", "elements": graph("openai", "gpt-4o-mini")})
+    v1 = route["version"]["version_id"]
+    v2 = send(f"{base}/{route['id']}/versions", {"elements": graph("groq", "llama-3.1-8b-instant")})["version"]["version_id"]
+    listed = aigw(gateway, "routes", "list", "-g", "cli-routes").stdout
+    assert "chat" in listed and v1 in listed
+    aigw(gateway, "routes", "deploy", "chat", v2, "-g", "cli-routes")
+    shown = aigw(gateway, "routes", "show", "chat", "-g", "cli-routes").stdout
+    assert "llama-3.1-8b-instant" in shown and "m [model]" in shown and "success → end" in shown and v1 in shown
+    assert json.loads(aigw(gateway, "routes", "list", "-g", "cli-routes", "--json").stdout)[0]["deployment"]["version_id"] == v2
+    rolled = aigw(gateway, "routes", "rollback", "chat", "-g", "cli-routes").stdout
+    assert f"from version {v2} to {v1}" in rolled
+    assert json.loads(aigw(gateway, "routes", "list", "-g", "cli-routes", "--json").stdout)[0]["deployment"]["version_id"] == v1
+    missing = aigw(gateway, "routes", "show", "nope", "-g", "cli-routes", check=False)
+    assert missing.returncode != 0 and "'nope'" in missing.stderr

@@ -223,3 +223,35 @@ def test_a_custom_provider_made_through_one_process_is_served_by_the_other(two_g
     assert call(api(b, f"/custom-providers/{created['result']['id']}"), "DELETE")[0] == 200
     assert eventually(lambda: call(a.gateway_url("shared", "custom-shared") + "/chat/completions", "POST",
                                    {"model": "m", "messages": []})[0] == 400)
+
+
+def test_a_route_deployed_through_one_process_is_live_in_the_other(two_gateways):
+    a, b = two_gateways
+    assert call(api(a, "/gateways"), "POST", {"id": "routed"})[0] == 200
+
+    def graph(provider, model):
+        return [{"id": "start", "type": "start", "outputs": {"next": {"elementId": "m"}}},
+                {"id": "m", "type": "model", "properties": {"provider": provider, "model": model, "timeout": 10000, "retries": 0},
+                 "outputs": {"success": {"elementId": "end"}}},
+                {"id": "end", "type": "end", "outputs": {}}]
+
+    status, created = call(api(a, "/gateways/routed/routes"), "POST", {"name": "live", "elements": graph("openai", "gpt-4o-mini")})
+    assert status == 200
+    route = created["result"]["id"]
+
+    def provider_via(gateway):
+        request = urllib.request.Request(
+            gateway.gateway_url("routed", "compat") + "/chat/completions", method="POST",
+            data=json.dumps({"model": "dynamic/live", "messages": []}).encode(), headers={"content-type": "application/json"})
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:
+                return response.headers.get("cf-aig-provider")
+        except urllib.error.HTTPError:
+            return None
+
+    assert eventually(lambda: provider_via(b) == "openai")
+    status, version = call(api(a, f"/gateways/routed/routes/{route}/versions"), "POST", {"elements": graph("groq", "llama-3.1-8b-instant")})
+    assert call(api(a, f"/gateways/routed/routes/{route}/deployments"), "POST",
+                {"version_id": version["result"]["version"]["version_id"]})[0] == 200
+    assert provider_via(a) == "groq"
+    assert eventually(lambda: provider_via(b) == "groq")

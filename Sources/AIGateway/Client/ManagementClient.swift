@@ -89,6 +89,37 @@ public struct ManagementClient: Sendable {
         try await call(.GET, "/gateways/" + gatewayID.pathSegment + "/spend", as: [SpendStanding].self)
     }
 
+    // MARK: - Dynamic routes
+
+    /// A gateway's dynamic routes (the first 1,000).
+    public func routes(gateway: String) async throws -> [RouteInfo] {
+        try await call(.GET, "/gateways/\(gateway.pathSegment)/routes?per_page=1000", as: RoutesPage.self).routes
+    }
+
+    /// A route's versions, newest first.
+    public func routeVersions(gateway: String, route: String) async throws -> [RouteVersionInfo] {
+        try await call(.GET, "/gateways/\(gateway.pathSegment)/routes/\(route.pathSegment)/versions?per_page=1000", as: VersionsPage.self)
+            .versions
+    }
+
+    /// A route's deployments, newest first (the first one is live).
+    public func routeDeployments(gateway: String, route: String) async throws -> [RouteDeploymentInfo] {
+        try await call(
+            .GET, "/gateways/\(gateway.pathSegment)/routes/\(route.pathSegment)/deployments?per_page=1000", as: DeploymentsPage.self
+        ).deployments
+    }
+
+    /// Makes a version of a route live; returns the route as it now is.
+    public func deployRoute(gateway: String, route: String, version: String) async throws -> RouteInfo {
+        try await call(
+            .POST, "/gateways/\(gateway.pathSegment)/routes/\(route.pathSegment)/deployments",
+            body: JSONValue.object(["version_id": .string(version)]).jsonData(), as: RouteInfo.self)
+    }
+
+    private struct RoutesPage: Decodable { var routes: [RouteInfo] }
+    private struct VersionsPage: Decodable { var versions: [RouteVersionInfo] }
+    private struct DeploymentsPage: Decodable { var deployments: [RouteDeploymentInfo] }
+
     /// Deletes a gateway and its logs; returns what it was.
     public func deleteGateway(id: String) async throws -> GatewaySettings {
         try await call(.DELETE, "/gateways/" + id.pathSegment, as: GatewaySettings.self)

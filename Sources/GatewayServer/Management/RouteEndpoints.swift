@@ -354,12 +354,21 @@ struct DeploymentView: Encodable, Sendable {
     }
 }
 
-/// `{"success": true, "data": ...}`: the lists Cloudflare answers outside the envelope.
+/// `{"success": true, "data": ...}`: the lists Cloudflare answers outside the envelope (the
+/// same under `result` too, so clients that read the envelope read them as well).
 struct DataAnswer<Data: Encodable & Sendable>: Encodable, Sendable {
-    var success = true
-    var errors: [String] = []
-    var messages: [String] = []
     var data: Data
+
+    enum CodingKeys: String, CodingKey { case success, errors, messages, data, result }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(true, forKey: .success)
+        try container.encode([String](), forKey: .errors)
+        try container.encode([String](), forKey: .messages)
+        try container.encode(data, forKey: .data)
+        try container.encode(data, forKey: .result)
+    }
 }
 
 struct RenameAnswer: Encodable, Sendable {
