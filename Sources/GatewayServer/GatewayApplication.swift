@@ -149,9 +149,12 @@ public enum GatewayApplication {
         let gatewayEndpoints = GatewayEndpoints(directory: gateways, store: store, writer: writer, features: features)
         let credentialEndpoints = CredentialEndpoints(directory: gateways, store: store, features: features, providers: providers)
         let datasetEndpoints = DatasetEndpoints(directory: gateways, store: store, writer: writer)
+        let routeEndpoints = RouteEndpoints(
+            directory: gateways, store: store, providers: providers, routes: features.routes, accountID: configuration.accountID)
         Dashboard(
             configuration: configuration, directory: gateways, store: store, writer: writer, gatewayChanges: gatewayEndpoints,
-            credentialChanges: credentialEndpoints, datasets: datasetEndpoints, features: features, providers: providers,
+            credentialChanges: credentialEndpoints, datasets: datasetEndpoints, routeChanges: routeEndpoints, features: features,
+            providers: providers,
             templates: try DashboardTemplates.shipped()
         ).register(on: router)
         ManagementAPI(
@@ -164,8 +167,7 @@ public enum GatewayApplication {
             analytics: AnalyticsEndpoints(directory: gateways, store: store, writer: writer),
             datasets: datasetEndpoints,
             customProviders: CustomProviderEndpoints(store: store, providers: providers, cipher: features.providerKeys.cipher),
-            routes: RouteEndpoints(
-                directory: gateways, store: store, providers: providers, routes: features.routes, accountID: configuration.accountID)
+            routes: routeEndpoints
         ).register(on: router)
         return router
     }

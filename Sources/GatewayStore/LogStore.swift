@@ -42,6 +42,9 @@ public protocol LogStore: LogBatchStore, LogLimitStore {
     /// The bodies of a log stored apart from its row (`log_bodies`): nil where not kept, and
     /// where the log's head holds the body exactly. ``bodies(of:)`` gives the bodies either way.
     func separateBodies(id: String) async throws -> (request: [UInt8]?, response: [UInt8]?)
+    /// How the logged requests of a gateway's dynamic route went since `since`: each version and
+    /// path (element ids joined by `>`) with its count, the most taken first (at most 100).
+    func routePaths(gatewayID: String, route: String, since: Date) async throws -> [(version: String, path: String, count: Int)]
     /// How many logs there are, in one gateway or in all.
     func count(gatewayID: String?) async throws -> Int
     /// Succeeds when the database answers (for `/readyz`).

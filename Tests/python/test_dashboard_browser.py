@@ -320,3 +320,53 @@ def test_spend_rules_standings_and_log_limits_in_the_browser(browser, start_gate
     browser.find_element(By.CSS_SELECTOR, "#rules button").click()
     wait_until(browser, lambda driver: "No spend rules" in driver.page_source)
     assert post(chat, {"model": "gpt-4o-mini", "messages": []}, cost | {"cf-aig-metadata": json.dumps({"user": "ada"})})["status"] == 200
+
+
+def test_a_route_as_its_graph_with_versions_deployments_and_paths(browser, start_gateway, tmp_path):
+    gateway = start_gateway(config={"admin_token": ADMIN_TOKEN, "gateways": {"routed": {}}})
+    hostile = "<img src=x onerror=\"window.__xss = 4\" "  # ids may not hold '>'
+
+    def api_post(path, body):
+        request = urllib.request.Request(
+            f"{gateway.url}/client/v4/accounts/local/ai-gateway{path}", data=json.dumps(body).encode(), method="POST",
+            headers={"content-type": "application/json", "authorization": f"Bearer {ADMIN_TOKEN}"})
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return json.loads(response.read())["result"]
+
+    def graph(fallback_model):
+        return [
+            {"id": "start", "type": "start", "outputs": {"next": {"elementId": "plan"}}},
+            {"id": "plan", "type": "conditional", "properties": {"conditions": {"metadata.plan": "free"}},
+             "outputs": {"true": {"elementId": hostile}, "false": {"elementId": "big"}}},
+            {"id": hostile, "type": "model", "properties": {"provider": "openai", "model": "gpt-4o-mini"},
+             "outputs": {"success": {"elementId": "end"}}},
+            {"id": "big", "type": "model", "properties": {"provider": "openai", "model": fallback_model},
+             "outputs": {"success": {"elementId": "end"}}},
+            {"id": "end", "type": "end", "outputs": {}},
+        ]
+
+    route = api_post("/gateways/routed/routes", {"name": "plans", "elements": graph("gpt-4o")})
+    v1 = route["version"]["version_id"]
+    v2 = api_post(f"/gateways/routed/routes/{route['id']}/versions", {"elements": graph("gpt-4.1")})["version"]["version_id"]
+    chat = gateway.gateway_url("routed", "compat") + "/chat/completions"
+    for plan in ("free", "free", "paid"):
+        post(chat, {"model": "dynamic/plans", "messages": []}, {"cf-aig-metadata": json.dumps({"plan": plan})})
+
+    browser.get(gateway.url + f"/dashboard/sign-in?next=/dashboard/gateways/routed/routes/{route['id']}")
+    browser.find_element(By.NAME, "token").send_keys(ADMIN_TOKEN)
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "graph"))
+    graph_text = browser.find_element(By.ID, "graph").text
+    assert "plan" in graph_text and "openai/gpt-4o-mini" in graph_text and "<img src=x" in graph_text
+    paths = browser.find_element(By.ID, "paths").text
+    assert "start → plan → <img" in paths and "start → plan → big" in paths and "2" in paths
+    assert browser.execute_script("return window.__xss") is None and no_alert(browser)
+    screenshot(browser, tmp_path, "dashboard-route")
+
+    # v1 is live; deploying v2 from its row makes it live, and the API says so.
+    assert "live" in browser.find_element(By.XPATH, f"//tr[td/code[text()='{v1}']]").text
+    browser.find_element(By.XPATH, f"//tr[td/code[text()='{v2}']]//button").click()
+    wait_until(browser, lambda driver: "live" in driver.find_element(By.XPATH, f"//tr[td/code[text()='{v2}']]").text)
+    assert api(gateway, f"/gateways/routed/routes/{route['id']}")["deployment"]["version_id"] == v2
+    browser.get(gateway.url + "/dashboard/gateways/routed/routes")
+    assert "plans" in browser.find_element(By.ID, "routes").text

@@ -53,8 +53,11 @@ public struct RouteGraph: Sendable {
         }
         var index: [String: Int] = [:]
         for (position, element) in elements.enumerated() {
-            guard !element.id.isEmpty, element.id.utf8.count <= 128 else {
-                throw .badInput("elements[\(position)].id", "must be 1 to 128 bytes")
+            // `>` joins element ids into a log's route path.
+            guard !element.id.isEmpty, element.id.utf8.count <= 128,
+                element.id.unicodeScalars.allSatisfy({ $0.value >= 0x20 && $0.value != 0x7F && $0 != ">" })
+            else {
+                throw .badInput("elements[\(position)].id", "must be 1 to 128 bytes, without control characters or '>'")
             }
             if index.updateValue(position, forKey: element.id) != nil {
                 throw .badInput("elements[\(position)].id", "'\(element.id)' is the id of an earlier element")

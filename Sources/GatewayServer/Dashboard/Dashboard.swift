@@ -26,6 +26,8 @@ struct Dashboard: Sendable {
     let credentialChanges: CredentialEndpoints
     /// Datasets and evaluations, made as the management API makes them.
     let datasets: DatasetEndpoints
+    /// Dynamic routes, deployed as the management API deploys them.
+    let routeChanges: RouteEndpoints
     /// The run tokens and stored keys as they are now (listed, never their secrets).
     let features: GatewayFeatures
     let providers: ProviderTable
@@ -36,9 +38,10 @@ struct Dashboard: Sendable {
 
     init(
         configuration: GatewayConfiguration, directory: GatewayDirectory, store: any LogStore, writer: LogWriter,
-        gatewayChanges: GatewayEndpoints, credentialChanges: CredentialEndpoints, datasets: DatasetEndpoints, features: GatewayFeatures,
-        providers: ProviderTable, templates: DashboardTemplates
+        gatewayChanges: GatewayEndpoints, credentialChanges: CredentialEndpoints, datasets: DatasetEndpoints,
+        routeChanges: RouteEndpoints, features: GatewayFeatures, providers: ProviderTable, templates: DashboardTemplates
     ) {
+        self.routeChanges = routeChanges
         self.gatewayChanges = gatewayChanges
         self.credentialChanges = credentialChanges
         self.datasets = datasets
@@ -140,6 +143,20 @@ struct Dashboard: Sendable {
         router.post("/dashboard/gateways/:gateway/limits/logs") { request, context in
             await guarded(request, context, changes: true) { session in
                 try await limitPages.saveLogManagement(request, gatewayID: try existingGateway(context), session: session)
+            }
+        }
+        let routePages = DashboardRoutePages(dashboard: self, pages: pages)
+        router.get("/dashboard/gateways/:gateway/routes") { request, context in
+            await guarded(request, context) { session in try await routePages.list(gatewayID: try existingGateway(context), session: session) }
+        }
+        router.get("/dashboard/gateways/:gateway/routes/:route") { request, context in
+            await guarded(request, context) { session in
+                try await routePages.route(gatewayID: try existingGateway(context), routeID: context.parameters.required("route"), session: session)
+            }
+        }
+        router.post("/dashboard/gateways/:gateway/routes/:route/deploy") { request, context in
+            await guarded(request, context, changes: true) { _ in
+                try await routePages.deploy(request, gatewayID: try existingGateway(context), routeID: context.parameters.required("route"))
             }
         }
         let datasetPages = DashboardDatasetPages(dashboard: self, pages: pages)

@@ -46,6 +46,7 @@ struct DashboardPages: Sendable {
         values["credentialsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/credentials" }
         values["datasetsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/datasets" }
         values["limitsPath"] = gatewayID.map(DashboardLimitPages.path)
+        values["routesPath"] = gatewayID.map(DashboardRoutePages.path)
         values["totals"] = Self.totals(byProvider.totals)
         values["hasRequests"] = byProvider.totals.requests > 0
         values["chart"] = Self.chart(byProvider, start: start, end: now, interval: interval)

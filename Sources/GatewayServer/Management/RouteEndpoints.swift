@@ -139,9 +139,13 @@ struct RouteEndpoints: Sendable {
         guard let versionID = members["version_id"]?.stringValue, members.count == 1 else {
             throw ManagementError.badInput("version_id", "is required (and the only field): the version to make live")
         }
-        let context = RouteContext(context)
-        return try await edits.run {
-            var route = try await existing(context)
+        return V4Response.ok(RouteView(try await deploy(RouteContext(context), versionID: versionID), accountID: accountID))
+    }
+
+    /// Makes a version live (the API's and the dashboard's deployments); returns the route as it now is.
+    func deploy(_ ids: RouteContext, versionID: String) async throws -> DynamicRoute {
+        try await edits.run {
+            var route = try await existing(ids)
             guard route.versions.contains(where: { $0.versionID == versionID }) else {
                 throw ManagementError.badInput("version_id", "route '\(route.name)' has no version '\(versionID)'")
             }
@@ -150,8 +154,13 @@ struct RouteEndpoints: Sendable {
             if route.deployments.count > 1000 { route.deployments.removeFirst(route.deployments.count - 1000) }
             route.modifiedAt = now
             try await save(route)
-            return V4Response.ok(RouteView(route, accountID: accountID))
+            return route
         }
+    }
+
+    /// A route of a gateway, or a 404 naming it.
+    func route(gatewayID: String, routeID: String) async throws -> DynamicRoute {
+        try await existing(RouteContext(gateway: gatewayID, route: routeID))
     }
 
     /// `GET .../routes/{route_id}/deployments`: `{"success", "data": {"deployments": [...], ...}}`, newest first.
@@ -186,6 +195,10 @@ struct RouteEndpoints: Sendable {
         init(_ context: GatewayRequestContext) {
             gateway = context.parameters.required("gateway")
             route = context.parameters.required("route")
+        }
+        init(gateway: String, route: String) {
+            self.gateway = gateway
+            self.route = route
         }
     }
 

@@ -153,6 +153,11 @@ extension PostgresStore {
         return (row.bytes("request"), row.bytes("response"))
     }
 
+    public func routePaths(gatewayID: String, route: String, since: Date) async throws -> [(version: String, path: String, count: Int)] {
+        try await rows(LogColumns.selectRoutePaths, [.text(gatewayID), .text(route), .integer(GatewayTables.milliseconds(since))])
+            .map { ($0.text("route_version") ?? "", $0.text("route_path") ?? "", $0.integer("n") ?? 0) }
+    }
+
     public func count(gatewayID: String?) async throws -> Int {
         let result =
             if let gatewayID {

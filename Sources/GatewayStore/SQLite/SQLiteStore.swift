@@ -324,6 +324,11 @@ public final class SQLiteStore: DataStore {
         return (row.bytes("request"), row.bytes("response"))
     }
 
+    public func routePaths(gatewayID: String, route: String, since: Date) async throws -> [(version: String, path: String, count: Int)] {
+        try await api.query(LogColumns.selectRoutePaths, [.text(gatewayID), .text(route), .integer(GatewayTables.milliseconds(since))])
+            .map { ($0.text("route_version") ?? "", $0.text("route_path") ?? "", $0.integer("n") ?? 0) }
+    }
+
     public func count(gatewayID: String?) async throws -> Int {
         let result =
             if let gatewayID {

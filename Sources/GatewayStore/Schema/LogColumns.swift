@@ -59,6 +59,13 @@ enum LogColumns {
         LogColumn("route_path", .text) { .optional($0.log.route.map { $0.path.joined(separator: ">") }) },
     ]
 
+    /// A route's logged paths since a time (`?`: gateway, route name, milliseconds).
+    static let selectRoutePaths = """
+        SELECT route_version, route_path, COUNT(*) AS n FROM logs
+        WHERE gateway_id = ? AND route_name = ? AND created_at >= ?
+        GROUP BY route_version, route_path ORDER BY n DESC LIMIT 100
+        """
+
     /// The migration that adds the dynamic route columns to a table made before them.
     static func addRouteColumns(_ dialect: SQLDialect) -> [String] {
         addedLater.sorted().map { "ALTER TABLE logs ADD COLUMN \($0) \(dialect.typeName(.text))" }
