@@ -108,10 +108,10 @@ def to_microseconds(text: str) -> float:
     return float(number) * {"us": 1, "ms": 1e3, "s": 1e6, "m": 6e7}[unit]
 
 
-def wrk(url: str, connections: int, seconds: int, headers: dict | None = None, threads: int = 2) -> dict:
+def wrk(url: str, connections: int, seconds: int, headers: dict | None = None, threads: int = 2, body: str = CHAT) -> dict:
     """One wrk run; requests per second, latency percentiles, and errors."""
     script = Path(tempfile.mkstemp(suffix=".lua")[1])
-    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(CHAT)}", 'wrk.headers["Content-Type"] = "application/json"',
+    lines = ['wrk.method = "POST"', f"wrk.body = {json.dumps(body)}", 'wrk.headers["Content-Type"] = "application/json"',
              'wrk.headers["Authorization"] = "Bearer sk-bench"']
     for name, value in (headers or {}).items():
         lines.append(f"wrk.headers[{json.dumps(name)}] = {json.dumps(value)}")
@@ -481,6 +481,9 @@ def main():
         print("== spend limits: gateways with and without rules", flush=True)
         import spend_cost  # here: it uses this module's helpers
         results["spend_limits"] = spend_cost.run(aigw, min(args.duration, 5), args.rounds)
+        print("== dynamic routes: a three-element route beside the same model named directly", flush=True)
+        import route_cost  # here: it uses this module's helpers
+        results["dynamic_route"] = route_cost.run(aigw, min(args.duration, 5), args.rounds)
         if args.dashboard_logs > 0:
             import dashboard_scale  # here: it uses this module's helpers
             results["dashboard"] = dashboard_scale.run(aigw, args.dashboard_logs)
@@ -591,6 +594,12 @@ def report(r: dict) -> str:
             lines.append(f"| {store} | {f['plain']['requests_per_second_c32']:,.0f} | {f['budgeted']['requests_per_second_c32']:,.0f} | "
                          f"{f['ratio_requests_per_second']} | {f['plain']['p50_us_c1']:.0f} us | {f['budgeted']['p50_us_c1']:.0f} us | "
                          f"{f['added_p50_us_c1']:.0f} us |")
+    if "dynamic_route" in r:
+        f = r["dynamic_route"]
+        lines += ["", "| /compat, same process | req/s c=32 | p50 c=1 | p99 c=1 |", "|---|---|---|---|"]
+        for name in ("direct", "route"):
+            lines.append(f"| {name} | {f[name]['requests_per_second_c32']:,.0f} | {f[name]['p50_us_c1']:.0f} us | {f[name]['p99_us_c1']:.0f} us |")
+        lines.append(f"| route / direct | {f['ratio_requests_per_second']} | +{f['added_p50_us_c1']:.0f} us | |")
     if "dashboard" in r:
         d = r["dashboard"]
         lines += ["", f"| dashboard over {d['logs']:,} logs (median of 5) | first start (migration) | overview page | analytics API | logs page |",

@@ -1,0 +1,71 @@
+"""What a dynamic route adds to a request: one gateway process, the fixed nginx upstream, and
+`/compat/chat/completions` asked for the same model two ways, `openai/gpt-4o-mini` (direct)
+and `dynamic/bench`, a three-element route (start, model openai/gpt-4o-mini, end); rounds taken
+in turn, medians reported with the route/direct ratio. Used by bench.py; runnable alone:
+
+    python3 Benchmarks/route_cost.py --aigw .build/release/aigw [--duration 5] [--rounds 3]
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import bench
+
+ELEMENTS = [
+    {"id": "start", "type": "start", "outputs": {"next": {"elementId": "model"}}},
+    {"id": "model", "type": "model", "properties": {"provider": "openai", "model": "gpt-4o-mini", "timeout": 30000, "retries": 0},
+     "outputs": {"success": {"elementId": "end"}}},
+    {"id": "end", "type": "end", "outputs": {}},
+]
+BODIES = {"direct": '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","content":"Hello"}]}',
+          "route": '{"model":"dynamic/bench","messages":[{"role":"user","content":"Hello"}]}'}
+
+
+def run(aigw: str, duration: int = 5, rounds: int = 3) -> dict:
+    workdir = Path(tempfile.mkdtemp(prefix="aigw-route-"))
+    upstream, upstream_port = bench.start_fixed_upstream(workdir)
+    port = bench.free_port()
+    env = os.environ | {"AIGW_PROVIDER_OPENAI_BASE_URL": f"http://127.0.0.1:{upstream_port}/v1"}
+    gateway = bench.Process([aigw, "serve", "--port", str(port), "--database", f"sqlite:{workdir}/route.sqlite"],
+                            env=env, cwd=workdir, port=port)
+    try:
+        time.sleep(1)
+        api = f"http://127.0.0.1:{port}/client/v4/accounts/local/ai-gateway/gateways"
+        for url, body in ((api, {"id": "bench"}), (f"{api}/bench/routes", {"name": "bench", "elements": ELEMENTS})):
+            request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
+                                             headers={"content-type": "application/json"})
+            urllib.request.urlopen(request, timeout=30).read()
+        url = f"http://127.0.0.1:{port}/v1/local/bench/compat/chat/completions"
+        runs: dict = {}
+        for _ in range(rounds):
+            for name, body in BODIES.items():
+                runs.setdefault(name, {}).setdefault("c32", []).append(bench.wrk(url, 32, duration, body=body))
+                runs[name].setdefault("c1", []).append(bench.wrk(url, 1, duration, threads=1, body=body))
+        result = {name: {"requests_per_second_c32": statistics.median(r["requests_per_second"] for r in by_c["c32"]),
+                         "p50_us_c1": statistics.median(r["p50_us"] for r in by_c["c1"]),
+                         "p99_us_c1": statistics.median(r["p99_us"] for r in by_c["c1"]),
+                         "non_2xx": sum(r["non_2xx"] for r in by_c["c32"] + by_c["c1"])}
+                  for name, by_c in runs.items()}
+        result["ratio_requests_per_second"] = round(
+            result["route"]["requests_per_second_c32"] / result["direct"]["requests_per_second_c32"], 3)
+        result["added_p50_us_c1"] = round(result["route"]["p50_us_c1"] - result["direct"]["p50_us_c1"], 1)
+        return result
+    finally:
+        gateway.stop()
+        upstream.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--aigw", required=True)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(json.dumps(run(args.aigw, args.duration, args.rounds), indent=2))
