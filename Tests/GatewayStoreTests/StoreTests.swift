@@ -153,6 +153,21 @@ struct StoreTests {
         }
     }
 
+    @Test("a log's dynamic route is stored and read back, and counted among the route's paths", arguments: StoreKind.all)
+    func routeFields(kind: StoreKind) async throws {
+        try await kind.withStore { store in
+            var routed = sampleRecord(index: 1)
+            routed.route = LogRoute(name: "plans", versionID: "v1", path: ["start", "plan", "big"])
+            var again = sampleRecord(index: 2)
+            again.route = routed.route
+            try await store.insert([routed.finalized(), again.finalized(), sampleRecord(index: 3).finalized()])
+            #expect(try await store.log(id: routed.id, gatewayID: "g")?.route == routed.route)
+            #expect(try await store.log(id: sampleRecord(index: 3).id, gatewayID: "g")?.route == nil)
+            let paths = try await store.routePaths(gatewayID: "g", route: "plans", since: Date().addingTimeInterval(-60))
+            #expect(paths.map(\.path) == ["start>plan>big"] && paths.first?.count == 2 && paths.first?.version == "v1")
+        }
+    }
+
     @Test("a large batch is written whole, across several statements, and a replayed batch writes nothing twice", arguments: StoreKind.all)
     func largeBatch(kind: StoreKind) async throws {
         try await kind.withStore { store in
@@ -166,12 +181,13 @@ struct StoreTests {
 
 @Suite("The logs table, defined once for both stores")
 struct LogColumnsTests {
-    @Test("each database's definition has every column, in insert order, typed in its own words")
+    @Test("each database's definition has every column, in insert order, typed in its own words; later columns come by migration")
     func definitions() {
         for dialect in [SQLDialect.sqlite, .postgres] {
             let lines = LogColumns.createTable(dialect).split(separator: "\n").dropFirst().dropLast()
             let names = lines.map { String($0.split(separator: " ")[0]) }
-            #expect(names == LogColumns.names)
+            let added = LogColumns.addRouteColumns(dialect).map { String($0.split(separator: " ")[5]) }
+            #expect(names + added == LogColumns.names)
         }
         #expect(LogColumns.createTable(.postgres).contains("    metadata JSONB,"))
         #expect(LogColumns.createTable(.postgres).contains("    duration BIGINT NOT NULL,"))

@@ -39,6 +39,16 @@ public final class UpstreamClient: Sendable {
     /// included); the body then streams for as long as the upstream keeps it coming.
     func send(_ request: UpstreamRequest, timeout: Duration) async throws(UpstreamFailure) -> UpstreamResponse {
         let deadline = NIODeadline.now() + .nanoseconds(Int64(timeout.wholeNanoseconds))
+        // An idle connection can reach its idle time just as it is handed out; the request was
+        // not sent on it, so it goes on another.
+        for _ in 1..<3 {
+            let connection = try await pool.connection(to: request.url.endpoint, deadline: deadline)
+            do {
+                return try await connection.execute(request, deadline: deadline)
+            } catch .closedBeforeSending {
+                continue
+            }
+        }
         let connection = try await pool.connection(to: request.url.endpoint, deadline: deadline)
         return try await connection.execute(request, deadline: deadline)
     }
@@ -54,6 +64,10 @@ enum UpstreamFailure: Error, Equatable, CustomStringConvertible {
     case timedOut
     case unreachable(String)
     case cancelled
+
+    /// A connection that had closed itself (at its idle time, or after an answer that said
+    /// so) when a request came to it: the request was not sent.
+    static let closedBeforeSending = UpstreamFailure.unreachable("the connection was closed before the request was sent")
 
     var description: String {
         switch self {

@@ -130,8 +130,9 @@ struct UpstreamConnectionStateMachine {
             state = .awaitingHead(Exchange(id: exchanges, keepAlive: keepAlive), deadline: deadline)
             return .send(exchange: exchanges)
         case .closed(let reason):
-            // Closed before the request could go (a failed TLS handshake, say): say why.
-            return .refuse(reason ?? .unreachable("the provider closed the connection"))
+            // Closed before the request could go (a failed TLS handshake, say): say why. With no
+            // reason it closed itself (idle, say, in the moment it was handed out): nothing was sent.
+            return .refuse(reason ?? .closedBeforeSending)
         case .awaitingHead, .headReceived, .streaming:
             return .refuse(.unreachable("the connection is carrying another request"))
         }

@@ -68,7 +68,7 @@ enum LogColumns {
 
     /// The migration that adds the dynamic route columns to a table made before them.
     static func addRouteColumns(_ dialect: SQLDialect) -> [String] {
-        addedLater.sorted().map { "ALTER TABLE logs ADD COLUMN \($0) \(dialect.typeName(.text))" }
+        all.filter { addedLater.contains($0.name) }.map { "ALTER TABLE logs ADD COLUMN \($0.name) \(dialect.typeName($0.kind))" }
     }
 
     static let names = all.map(\.name)

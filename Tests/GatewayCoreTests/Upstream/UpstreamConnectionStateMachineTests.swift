@@ -65,6 +65,16 @@ struct UpstreamConnectionStateMachineTests {
         #expect(machine.start(keepAlive: true, deadline: t0 + .seconds(9)) == .send(exchange: 2), "the next exchange is counted")
     }
 
+    @Test("an idle connection closes at its idle time; a request that reaches it then is refused as never sent (the client sends it on another)")
+    func idleClosedBeforeSending() {
+        var machine = awaiting()
+        _ = machine.headReceived(head())
+        _ = machine.readComplete()
+        #expect(machine.endReceived(now: t0) == .finishBody(read: false, then: .keepOpen(closesAt: t0 + idle)))
+        #expect(machine.alarmRang(now: t0 + idle) == .close)
+        #expect(machine.start(keepAlive: true, deadline: t0 + idle + .seconds(1)) == .refuse(.closedBeforeSending))
+    }
+
     @Test("the connection closes after an answer when the request or the answer says so")
     func closeAfterAnswer() {
         var askedByRequest = awaiting(keepAlive: false)
@@ -76,7 +86,7 @@ struct UpstreamConnectionStateMachineTests {
         _ = askedByAnswer.headReceived(head(close: true))
         _ = askedByAnswer.readComplete()
         #expect(askedByAnswer.endReceived(now: t0) == .finishBody(read: false, then: .close))
-        #expect(askedByAnswer.start(keepAlive: true, deadline: t0) == .refuse(.unreachable("the provider closed the connection")))
+        #expect(askedByAnswer.start(keepAlive: true, deadline: t0) == .refuse(.closedBeforeSending))
         #expect(askedByAnswer.channelInactive() == .none, "a connection closed on purpose fails nobody when it goes")
     }
 
