@@ -279,3 +279,21 @@ def test_invalid_graphs_are_refused_naming_the_element(gateway, name, elements, 
         client(gateway).ai_gateway.dynamic_routing.create(gateway_id="routed", account_id="local", name="bad", elements=elements)
     assert named in str(refused.value)
     assert client(gateway).ai_gateway.dynamic_routing.list(gateway_id="routed", account_id="local").data.routes == []
+
+
+def test_spend_limits_hold_on_a_routes_model_calls(gateway):
+    client(gateway).ai_gateway.create(
+        account_id="local", id="routed", cache_invalidate_on_update=False, cache_ttl=None, collect_logs=True,
+        rate_limiting_interval=None, rate_limiting_limit=None,
+        spend_limits={"rules": [{"id": "openai", "limit": 0.5, "limitType": "cost", "window": 3600,
+                                 "provider": {"mode": "filter", "values": ["openai"]}}]})
+    client(gateway).ai_gateway.dynamic_routing.create(
+        gateway_id="routed", account_id="local", name="budgeted",
+        elements=[{"id": "start", "type": "start", "outputs": {"next": out("first")}},
+                  model("first", "openai", "gpt-4o-mini", fallback="second"), model("second", "groq", "llama-3.1-8b-instant"), END])
+    cost = {"cf-aig-custom-cost": json.dumps({"total_cost": 0.3})}
+    first = post(compat(gateway), dynamic("budgeted"), cost)[1]
+    assert first["cf-aig-provider"] == "openai" and first["cf-aig-spend-remaining"] == "openai=0.500000"
+    assert post(compat(gateway), dynamic("budgeted"), cost)[1]["cf-aig-provider"] == "openai"
+    # The openai budget is spent: the route's model call is refused, and its fallback answers.
+    assert post(compat(gateway), dynamic("budgeted"), cost)[1]["cf-aig-provider"] == "groq"

@@ -85,11 +85,12 @@ extension GatewayPipeline {
                 log?.update { $0.route = trace() }
                 var draft = walk.draft
                 draft.route = trace()
-                let outcome = await callModel(model, walk: walk, costRules: costRules, log: log, draft: draft)
+                let (outcome, spendRemaining) = await callModel(model, walk: walk, costRules: costRules, log: log, draft: draft)
                 switch outcome {
                 case .answered(var response) where (200..<300).contains(response.status):
                     response.headers[Self.modelHeader] = model.model
                     response.headers[Self.providerHeader] = model.provider
+                    response.headers[Self.spendRemainingHeader] = spendRemaining
                     return response
                 case .answered(var response):
                     response.headers[Self.modelHeader] = model.model
@@ -115,27 +116,29 @@ extension GatewayPipeline {
 
     /// One `model` element's call: the body with the element's `provider/model`, planned as
     /// `/compat` plans it, with the gateway's stored key, checked against spend limits (and
-    /// charged to the route's cost limits), sent with the element's retries and timeout.
+    /// charged to the route's cost limits), sent with the element's retries and timeout; with
+    /// the `cf-aig-spend-remaining` value of the spend rules that applied.
     private func callModel(
         _ model: RouteGraph.ModelCall, walk: RouteWalk, costRules: [ApplyingRule], log: PendingLog?, draft: LogRecord
-    ) async -> Attempt {
+    ) async -> (Attempt, spendRemaining: String?) {
         var body = walk.body
         body["model"] = .string("\(model.provider)/\(model.model)")
         var call: ProviderCall
+        let spendRemaining: String?
         do {
             let target = try CompatEndpoint.target(path: walk.endpoint, body: ByteBuffer(bytes: JSONValue.object(body).jsonData()), providers: providers)
             call = ProviderCall(compat: target, method: .post, headers: walk.headers, timeoutMs: model.timeoutMs ?? walk.timeoutMs)
             call = try withStoredKey(call, gateway: walk.gateway, alias: walk.directives.byokAlias)
-            _ = try await checkSpend(&call, gateway: walk.gateway, directives: walk.directives)
+            spendRemaining = try await checkSpend(&call, gateway: walk.gateway, directives: walk.directives)
         } catch {
-            return .failed(error as? GatewayError ?? .concealing(error), log: log)
+            return (.failed(error as? GatewayError ?? .concealing(error), log: log), nil)
         }
         let request = SpendLimiter.Request(
             provider: call.provider.slug.rawValue, model: model.model, metadata: walk.directives.metadata,
             customCost: walk.directives.customCost)
         call.spend = features.spendLimiter.charge(for: costRules, gatewayID: walk.gateway.id, request: request, adding: call.spend)
         let policy = RetryPolicy(maxAttempts: model.retries + 1, delayMs: 0, backoff: .constant)
-        return await send(call, policy: policy, log: log, draft: draft, eventID: walk.directives.eventID)
+        return (await send(call, policy: policy, log: log, draft: draft, eventID: walk.directives.eventID), spendRemaining)
     }
 
     /// The branch of a percentage split: by a random draw, or, with a key, by where the key's
