@@ -26,6 +26,10 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
     public var logRetentionDays: Int?
     /// Budgets in USD over windows of time (SPEC section 11), or nil for none.
     public var spendLimits: SpendLimits?
+    /// Guardrails on prompts and answers (SPEC section 11), or nil for none.
+    public var guardrails: GuardrailSettings?
+    /// Data loss prevention (SPEC section 11), or nil for none.
+    public var dlp: DLPSettings?
     /// Default attempts per request (1 to 5).
     public var retryMaxAttempts: Int?
     /// Default milliseconds between attempts.
@@ -49,6 +53,8 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
         self.logManagementStrategy = nil
         self.logRetentionDays = nil
         self.spendLimits = nil
+        self.guardrails = nil
+        self.dlp = nil
         self.retryMaxAttempts = nil
         self.retryDelay = nil
         self.retryBackoff = nil
@@ -68,6 +74,7 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
         case logManagementStrategy = "log_management_strategy"
         case logRetentionDays = "log_retention_days"
         case spendLimits = "spend_limits"
+        case guardrails, dlp
         case retryMaxAttempts = "retry_max_attempts"
         case retryDelay = "retry_delay"
         case retryBackoff = "retry_backoff"
@@ -92,6 +99,8 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
         logManagementStrategy = try container.decodeIfPresent(String.self, forKey: .logManagementStrategy)
         logRetentionDays = try container.decodeIfPresent(Int.self, forKey: .logRetentionDays)
         spendLimits = try container.decodeIfPresent(SpendLimits.self, forKey: .spendLimits)
+        guardrails = try container.decodeIfPresent(GuardrailSettings.self, forKey: .guardrails)
+        dlp = try container.decodeIfPresent(DLPSettings.self, forKey: .dlp)
         retryMaxAttempts = try container.decodeIfPresent(Int.self, forKey: .retryMaxAttempts)
         retryDelay = try container.decodeIfPresent(Int.self, forKey: .retryDelay)
         retryBackoff = try container.decodeIfPresent(String.self, forKey: .retryBackoff)
