@@ -59,6 +59,10 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
     public var error: String?
     /// The dynamic route the request took, when it came through one (an aigw extension).
     public var route: LogRoute?
+    /// What data loss prevention found and did (profiles and positions, never the text).
+    public var dlp: LogDLP?
+    /// What the guardrails found and did.
+    public var guardrails: LogGuardrails?
 
     /// Creates a log record with every field given.
     public init(
@@ -68,9 +72,11 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
         metadata: LogMetadata?, step: Int?, cost: Double?, customCost: Bool?, requestSize: Int,
         requestHead: String?, requestHeadComplete: Bool, responseSize: Int, responseHead: String?,
         responseHeadComplete: Bool, createdAt: Date, eventID: String?, feedback: Int?, score: Int?,
-        error: String? = nil, route: LogRoute? = nil
+        error: String? = nil, route: LogRoute? = nil, dlp: LogDLP? = nil, guardrails: LogGuardrails? = nil
     ) {
         self.route = route
+        self.dlp = dlp
+        self.guardrails = guardrails
         self.id = id
         self.gatewayID = gatewayID
         self.provider = provider
@@ -139,6 +145,8 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
         score = try container.decodeIfPresent(Int.self, forKey: .score)
         error = try container.decodeIfPresent(String.self, forKey: .error)
         route = try container.decodeIfPresent(LogRoute.self, forKey: .route)
+        dlp = try container.decodeIfPresent(LogDLP.self, forKey: .dlp)
+        guardrails = try container.decodeIfPresent(LogGuardrails.self, forKey: .guardrails)
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -178,6 +186,8 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
         try container.encodeIfPresent(score, forKey: .score)
         try container.encodeIfPresent(error, forKey: .error)
         try container.encodeIfPresent(route, forKey: .route)
+        try container.encodeIfPresent(dlp, forKey: .dlp)
+        try container.encodeIfPresent(guardrails, forKey: .guardrails)
     }
 
     private static func decodeMetadata(from container: KeyedDecodingContainer<CodingKeys>) throws -> LogMetadata? {
@@ -187,7 +197,7 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case id, provider, model, path, duration, success, cached, metadata, step, cost, feedback, score, error, route
+        case id, provider, model, path, duration, success, cached, metadata, step, cost, feedback, score, error, route, dlp, guardrails
         case gatewayID = "gateway_id"
         case modelType = "model_type"
         case requestType = "request_type"
@@ -224,5 +234,56 @@ public struct LogRoute: Sendable, Hashable, Codable {
     enum CodingKeys: String, CodingKey {
         case name, path
         case versionID = "version_id"
+    }
+}
+
+/// What data loss prevention found in a logged request or answer and did about it.
+public struct LogDLP: Sendable, Hashable, Codable {
+    /// `FLAG`, `BLOCK` or `REDACT`.
+    public var action: String
+    public var findings: [Finding]
+
+    public struct Finding: Sendable, Hashable, Codable {
+        public var profile: String
+        /// `REQUEST` or `RESPONSE`.
+        public var check: String
+        /// Where the match was, in bytes of the scanned body (never the text itself).
+        public var start: Int
+        public var end: Int
+        public var policyIDs: [String]
+
+        public init(profile: String, check: String, start: Int, end: Int, policyIDs: [String]) {
+            self.profile = profile
+            self.check = check
+            self.start = start
+            self.end = end
+            self.policyIDs = policyIDs
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case profile, check, start, end
+            case policyIDs = "policy_ids"
+        }
+    }
+
+    public init(action: String, findings: [Finding]) {
+        self.action = action
+        self.findings = findings
+    }
+}
+
+/// What the guardrails found in a logged request or answer and did about it.
+public struct LogGuardrails: Sendable, Hashable, Codable {
+    /// `FLAG`, `BLOCK`, `PASS` (checked, nothing found), or `UNCHECKED` (the guard could not be asked).
+    public var action: String
+    /// The categories the guard reported (`S1`, `P1`, ...).
+    public var categories: [String]
+    /// `REQUEST` or `RESPONSE`: which check decided (the request's, unless the answer's found more).
+    public var check: String
+
+    public init(action: String, categories: [String], check: String) {
+        self.action = action
+        self.categories = categories
+        self.check = check
     }
 }

@@ -46,6 +46,8 @@ public enum GatewayHeader {
     public static let cacheStatus = "cf-aig-cache-status"
     /// Response: which Universal endpoint step answered.
     public static let step = "cf-aig-step"
+    /// Response: what data loss prevention found and did, as JSON.
+    public static let dlp = "cf-aig-dlp"
     /// Response: the model a dynamic route called.
     public static let model = "cf-aig-model"
     /// Response: the provider a dynamic route called.

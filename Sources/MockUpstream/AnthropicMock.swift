@@ -17,7 +17,7 @@ struct AnthropicMock: MockProvider {
         if let tool = Self.tool(in: request) {
             return #"{"id":"msg_mock","type":"message","role":"assistant","model":\#(model),"content":[{"type":"text","text":"Let me look."},{"type":"tool_use","id":"toolu_mock","name":\#(tool),"input":{"city":"Paris"}}],"stop_reason":"tool_use","stop_sequence":null,"usage":{"input_tokens":\#(Self.inputTokens),"output_tokens":\#(Self.outputTokens)}}"#
         }
-        return #"{"id":"msg_mock","type":"message","role":"assistant","model":\#(model),"content":[{"type":"text","text":\#(MockText.json(MockText.whole()))}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(Self.inputTokens),"output_tokens":\#(Self.outputTokens)}}"#
+        return #"{"id":"msg_mock","type":"message","role":"assistant","model":\#(model),"content":[{"type":"text","text":\#(MockText.json(MockText.requested(in: request) ?? MockText.whole()))}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":\#(Self.inputTokens),"output_tokens":\#(Self.outputTokens)}}"#
     }
 
     func stream(request: [String: Any], path: String, query: String?, chunks: Int) -> [String] {

@@ -37,6 +37,28 @@ enum MockText {
 
     static func whole(_ chunks: Int = 3) -> String { (0..<chunks).map(piece).joined() }
 
+    /// What a chat request asks the mock to say: the text after "repeat after me:" in its last
+    /// message (OpenAI's and Anthropic's `messages`), or nil to answer as usual. Tests use it
+    /// to put chosen content (a card number, a guard's marker) into an answer.
+    static func requested(in request: [String: Any]) -> String? {
+        guard let last = (request["messages"] as? [[String: Any]])?.last else { return nil }
+        let text = (last["content"] as? String) ?? ((last["content"] as? [[String: Any]])?.compactMap { $0["text"] as? String }.joined(separator: " ") ?? "")
+        guard let marker = text.range(of: "repeat after me:") else { return nil }
+        return String(text[marker.upperBound...]).trimmingCharacters(in: .whitespaces)
+    }
+
+    /// The answer's pieces: the requested text in pieces of 8 characters, or the usual words.
+    static func pieces(for request: [String: Any], chunks: Int) -> [String] {
+        guard let text = requested(in: request) else { return (0..<chunks).map(piece) }
+        var pieces: [String] = []
+        var rest = Substring(text)
+        while !rest.isEmpty {
+            pieces.append(String(rest.prefix(8)))
+            rest = rest.dropFirst(8)
+        }
+        return pieces.isEmpty ? [""] : pieces
+    }
+
     /// `value` as a JSON string literal.
     static func json(_ value: String) -> String {
         let data = (try? JSONSerialization.data(withJSONObject: [value], options: [.fragmentsAllowed])) ?? Data("[\"\"]".utf8)

@@ -14,16 +14,16 @@ struct OpenAIMock: MockProvider {
         if path.hasSuffix("/embeddings") {
             return #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3]}],"model":\#(model),"usage":{"prompt_tokens":5,"total_tokens":5}}"#
         }
-        return #"{"id":"chatcmpl-mock","object":"chat.completion","created":1700000000,"model":\#(model),"choices":[{"index":0,"message":{"role":"assistant","content":\#(MockText.json(MockText.whole()))},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(Self.promptTokens),"completion_tokens":\#(Self.completionTokens),"total_tokens":\#(Self.promptTokens + Self.completionTokens)}}"#
+        return #"{"id":"chatcmpl-mock","object":"chat.completion","created":1700000000,"model":\#(model),"choices":[{"index":0,"message":{"role":"assistant","content":\#(MockText.json(MockText.requested(in: request) ?? MockText.whole()))},"finish_reason":"stop"}],"usage":{"prompt_tokens":\#(Self.promptTokens),"completion_tokens":\#(Self.completionTokens),"total_tokens":\#(Self.promptTokens + Self.completionTokens)}}"#
     }
 
     func stream(request: [String: Any], path: String, query: String?, chunks: Int) -> [String] {
         let model = MockText.json(request["model"] as? String ?? "gpt-4o-mini")
         let includeUsage = (request["stream_options"] as? [String: Any])?["include_usage"] as? Bool == true
         let usageField = includeUsage ? #","usage":null"# : ""
-        var events = (0..<chunks).map { index in
+        var events = MockText.pieces(for: request, chunks: chunks).map { piece in
             MockText.sse(
-                #"{"id":"chatcmpl-mock","object":"chat.completion.chunk","created":1700000000,"model":\#(model),"choices":[{"index":0,"delta":{"content":\#(MockText.json(MockText.piece(index)))},"finish_reason":null}]\#(usageField)}"#
+                #"{"id":"chatcmpl-mock","object":"chat.completion.chunk","created":1700000000,"model":\#(model),"choices":[{"index":0,"delta":{"content":\#(MockText.json(piece))},"finish_reason":null}]\#(usageField)}"#
             )
         }
         events.append(

@@ -12,7 +12,8 @@ struct WorkersAIMock: MockProvider {
     }
 
     func answer(request: [String: Any], path: String) -> String {
-        #"{"result":{"response":\#(MockText.json(MockText.whole())),"usage":\#(usage)},"success":true,"errors":[],"messages":[]}"#
+        let response = GuardMock.verdict(model: path, request: request) ?? MockText.requested(in: request) ?? MockText.whole()
+        return #"{"result":{"response":\#(MockText.json(response)),"usage":\#(usage)},"success":true,"errors":[],"messages":[]}"#
     }
 
     func stream(request: [String: Any], path: String, query: String?, chunks: Int) -> [String] {
@@ -26,5 +27,31 @@ struct WorkersAIMock: MockProvider {
 
     func error(status: Int) -> String {
         #"{"result":null,"success":false,"errors":[{"code":\#(status),"message":"mock upstream fault: status \#(status)"}],"messages":[]}"#
+    }
+}
+
+/// Workers AI's guard models, as the mock plays them: Llama Guard answers `safe`, or `unsafe`
+/// and the categories on a second line; the prompt guard answers `BENIGN` or `JAILBREAK`. They
+/// judge the last message: a marker `unsafe:S1,S10` names the categories outright, and a few
+/// words stand for some (for the README's try-out); "ignore previous instructions" is a jailbreak.
+enum GuardMock {
+    static let words: [(String, String)] = [("kill", "S1"), ("steal", "S2"), ("bomb", "S9"), ("hate", "S10"), ("suicide", "S11")]
+
+    static func verdict(model path: String, request: [String: Any]) -> String? {
+        let isLlamaGuard = path.contains("llama-guard")
+        let isPromptGuard = path.contains("prompt-guard")
+        guard isLlamaGuard || isPromptGuard else { return nil }
+        let messages = request["messages"] as? [[String: Any]] ?? []
+        let text = ((messages.last?["content"] as? String) ?? (request["prompt"] as? String) ?? "").lowercased()
+        if isPromptGuard {
+            return text.contains("ignore previous instructions") || text.contains("jailbreak:") ? "JAILBREAK" : "BENIGN"
+        }
+        var categories: [String] = []
+        if let marker = text.range(of: "unsafe:") {
+            categories = text[marker.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "," }.split(separator: ",")
+                .map { $0.uppercased() }
+        }
+        for (word, category) in words where text.contains(word) && !categories.contains(category) { categories.append(category) }
+        return categories.isEmpty ? "safe" : "unsafe\n" + categories.joined(separator: ",")
     }
 }

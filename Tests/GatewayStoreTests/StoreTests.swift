@@ -186,7 +186,7 @@ struct LogColumnsTests {
         for dialect in [SQLDialect.sqlite, .postgres] {
             let lines = LogColumns.createTable(dialect).split(separator: "\n").dropFirst().dropLast()
             let names = lines.map { String($0.split(separator: " ")[0]) }
-            let added = LogColumns.addRouteColumns(dialect).map { String($0.split(separator: " ")[5]) }
+            let added = (LogColumns.addRouteColumns(dialect) + LogColumns.addProtectionColumns(dialect)).map { String($0.split(separator: " ")[5]) }
             #expect(names + added == LogColumns.names)
         }
         #expect(LogColumns.createTable(.postgres).contains("    metadata JSONB,"))

@@ -13,6 +13,8 @@ public struct GatewayFeatures: Sendable {
     public let customProviders: CustomProviderRegistry
     /// The live versions of the gateways' dynamic routes.
     public let routes: DynamicRouteRegistry
+    /// The gateways' DLP settings, compiled.
+    public let protection = ProtectionCache()
 
     /// Features over these parts; spend counted in this process unless `spendLimiter` says otherwise.
     public init(

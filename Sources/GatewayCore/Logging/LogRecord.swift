@@ -48,6 +48,10 @@ public struct LogRecord: Sendable {
     public var customCost: CustomCost?
     /// The dynamic route the request took, when it came through one.
     public var route: LogRoute?
+    /// What data loss prevention found and did.
+    public var dlp: LogDLP?
+    /// What the guardrails found and did.
+    public var guardrails: LogGuardrails?
 
     /// A record for a request just arrived.
     public init(id: String, gatewayID: String, provider: String, path: String, createdAt: Date, captureCap: Int) {
@@ -100,7 +104,7 @@ public struct LogRecord: Sendable {
             responseSize: response.totalBytes,
             responseHead: responseHead?.text, responseHeadComplete: responseHead?.complete ?? false,
             createdAt: createdAt, eventID: eventID.map(LogText.indexed), feedback: nil, score: nil,
-            error: error.map(LogText.storable), route: route)
+            error: error.map(LogText.storable), route: route, dlp: dlp, guardrails: guardrails)
         return StoredLog(log: log, requestBody: storedRequest, responseBody: storedResponse, usage: usage)
     }
 }

@@ -10,7 +10,7 @@ import Foundation
 public enum GatewaySettingsInput {
     /// Settings of Cloudflare's API that aigw accepts and does not act on.
     static let ignoredKeys: Set<String> = [
-        "byok_only", "dlp", "guardrails", "log_classification", "logpush", "logpush_public_key", "otel",
+        "byok_only", "log_classification", "logpush", "logpush_public_key", "otel",
         "store_id", "stripe", "workers_ai_billing_mode", "zdr", "is_default", "created_at",
         "modified_at", "internal_id", "account_id", "account_tag",
     ]
@@ -62,6 +62,10 @@ public enum GatewaySettingsInput {
                 settings.logRetentionDays = try integer(value, key, in: 1...36_500)
             case "spend_limits":
                 settings.spendLimits = try SpendLimitsInput.parse(value)
+            case "guardrails":
+                settings.guardrails = try ProtectionInput.guardrails(value)
+            case "dlp":
+                settings.dlp = try ProtectionInput.dlp(value)
             case "retry_max_attempts":
                 settings.retryMaxAttempts = try integer(value, key, in: 1...5)
             case "retry_delay":

@@ -23,6 +23,8 @@ extension GatewayPipeline {
         var recorder: InFlightAnswer? = nil
         /// The answer's cost, owed to the spend rules that applied (``checkSpend(_:gateway:directives:)``).
         var spend: SpendCharge? = nil
+        /// What the answer must pass before it reaches the client (``screenRequest(_:gateway:log:)``).
+        var screening: AnswerScreening? = nil
     }
 
     /// What one call to a provider came to: an answer being relayed (of any status), or an
@@ -140,12 +142,37 @@ extension GatewayPipeline {
             recorder.begin(status: status, headers: kept)
         }
         headers.addGatewayIDs(logID: log?.id, eventID: eventID)
+        // Guardrails and DLP on the answer: read whole and judged first when a check needs all
+        // of it, or (DLP on a stream) screened as it passes.
+        var body = response.body
+        var dlpStream: DLPStreamFilter?
+        if let screening = call.screening, (200..<300).contains(status) {
+            let contentType = response.headers.first(name: "content-type")
+            let isStream = contentType?.lowercased().contains("event-stream") ?? false
+            if screening.checksAnswerGuardrails || (screening.checksAnswerDLP && !isStream) {
+                do {
+                    let screened = try await screenAnswer(body, contentType: contentType, screening: screening, log: log)
+                    body = screened.body
+                    if translator == nil {
+                        contentLength = body.whole?.readableBytes
+                        headers[.contentLength] = contentLength.map(String.init)
+                    }
+                    headers[Self.dlpHeader] = screened.dlpHeader
+                } catch {
+                    recorder?.fail()
+                    return .answered(errorResponse(error, log: log, started: started, provider: provider.slug.rawValue, eventID: eventID))
+                }
+            } else {
+                if screening.checksAnswerDLP, let scanner = screening.dlp { dlpStream = DLPStreamFilter(scanner: scanner) }
+                headers[Self.dlpHeader] = screening.requestFindings.map { DLPScanner.header($0, check: "REQUEST") }
+            }
+        }
         var spend = call.spend
         spend?.contentType = response.headers.first(name: "content-type")
         spend?.usageParser = provider.usage
         let relay = ProviderAnswerRelay(
-            body: response.body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
-            started: started, translator: translator, recorder: recorder, spend: spend)
+            body: body, contentLength: contentLength, log: log, captureCap: configuration.logBodyCapBytes,
+            started: started, translator: translator, recorder: recorder, spend: spend, dlp: dlpStream)
         metrics.gatewayOverhead((sent - started) + (ContinuousClock.now - headReceived))
         return .answered(GatewayResponse(status: status, headers: headers, body: .stream(relay)))
     }

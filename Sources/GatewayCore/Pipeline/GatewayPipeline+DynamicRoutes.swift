@@ -26,6 +26,8 @@ extension GatewayPipeline {
         var logged: Bool
         var timeoutMs: Int
         var started: ContinuousClock.Instant
+        /// What each model's answer must pass (guardrails and DLP).
+        var screening: AnswerScreening?
     }
 
     /// The route a JSON body's `model: "dynamic/{name}"` selects, with the body; nil for any
@@ -129,6 +131,7 @@ extension GatewayPipeline {
             let target = try CompatEndpoint.target(path: walk.endpoint, body: ByteBuffer(bytes: JSONValue.object(body).jsonData()), providers: providers)
             call = ProviderCall(compat: target, method: .post, headers: walk.headers, timeoutMs: model.timeoutMs ?? walk.timeoutMs)
             call = try withStoredKey(call, gateway: walk.gateway, alias: walk.directives.byokAlias)
+            call.screening = walk.screening
             spendRemaining = try await checkSpend(&call, gateway: walk.gateway, directives: walk.directives)
         } catch {
             return (.failed(error as? GatewayError ?? .concealing(error), log: log), nil)

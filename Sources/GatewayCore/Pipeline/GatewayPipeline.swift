@@ -78,10 +78,13 @@ public struct GatewayPipeline: Sendable {
         draft.apply(directives)
         let log = startLog(draft, when: gateway.collectLogs && directives.collectLog != false)
 
-        // 5. The body, collected up to the cap (it is replayed on retries and logged).
-        let body: ByteBuffer
+        // 5. The body, collected up to the cap (it is replayed on retries and logged), then
+        //    screened: DLP (flag, block, redact) and guardrails on the prompt.
+        var body: ByteBuffer
+        let screening: AnswerScreening?
         do {
             body = try await collectBody(request)
+            (body, screening) = try await screenRequest(body, gateway: gateway, log: log)
         } catch {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
@@ -100,7 +103,8 @@ public struct GatewayPipeline: Sendable {
             return await walk(
                 RouteWalk(
                     route: live, endpoint: route.providerPath, body: selection.body, headers: request.headers, gateway: gateway,
-                    directives: directives, draft: draft, log: log, logged: log != nil, timeoutMs: timeoutMs, started: started))
+                    directives: directives, draft: draft, log: log, logged: log != nil, timeoutMs: timeoutMs, started: started,
+                    screening: screening))
         }
         var call: ProviderCall
         do {
@@ -113,6 +117,7 @@ public struct GatewayPipeline: Sendable {
                     method: request.method, headers: request.headers, body: body, timeoutMs: timeoutMs)
             }
             call = try withStoredKey(call, gateway: gateway, alias: directives.byokAlias)
+            call.screening = screening
         } catch {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
@@ -161,11 +166,14 @@ public struct GatewayPipeline: Sendable {
         let gateway: GatewaySettings
         let directives: RequestDirectives
         let steps: [UniversalStep]
+        let body: ByteBuffer
+        let screening: AnswerScreening?
         do {
             gateway = try gateways.resolve(gatewayID)
             if let refusal = await refusal(request, gateway: gateway) { throw refusal }
             directives = try RequestDirectives(headers: request.headers)
-            steps = try UniversalStep.parse(try await collectBody(request), providers: providers)
+            (body, screening) = try await screenRequest(try await collectBody(request), gateway: gateway, log: nil)
+            steps = try UniversalStep.parse(body, providers: providers)
         } catch {
             return errorResponse(error, log: nil, started: started, provider: nil)
         }
@@ -197,7 +205,7 @@ public struct GatewayPipeline: Sendable {
                         RouteWalk(
                             route: live, endpoint: step.endpoint, body: selection.query, headers: headers, gateway: gateway,
                             directives: directives, draft: draft, log: log, logged: log != nil, timeoutMs: timeoutMs,
-                            started: started))
+                            started: started, screening: screening))
                 } else {
                     response = errorResponse(
                         GatewayError.unknownRoute(selection.name, gatewayID: gateway.id), log: log, started: started,
@@ -221,6 +229,7 @@ public struct GatewayPipeline: Sendable {
                             headers: headers, body: step.body, timeoutMs: timeoutMs)
                     }
                 var call = try withStoredKey(planned, gateway: gateway, alias: step.directives.byokAlias ?? directives.byokAlias)
+                call.screening = screening
                 spendRemaining = try await checkSpend(&call, gateway: gateway, directives: directives)
                 attempt = await send(call, policy: policy, log: log, draft: draft, eventID: directives.eventID)
             } catch {

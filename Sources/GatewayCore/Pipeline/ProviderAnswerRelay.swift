@@ -1,3 +1,4 @@
+import AIGateway
 import NIOCore
 
 /// Passes an upstream's body to the client chunk by chunk as it arrives, keeping the
@@ -17,15 +18,18 @@ public struct ProviderAnswerRelay: AnswerStream {
     let recorder: InFlightAnswer?
     /// The answer's cost, owed to the spend rules that applied, charged when the body has passed.
     let spend: SpendCharge?
+    /// DLP over a streamed answer as it passes (what goes out is what it lets through).
+    let dlp: DLPStreamFilter?
     /// Fails the recording if this relay is dropped without running.
     private let settleGuard: InFlightAnswer.SettleGuard?
 
     init(
         body: UpstreamBody, contentLength: Int?, log: PendingLog?, captureCap: Int,
         started: ContinuousClock.Instant, translator: (any ResponseTranslator)?, recorder: InFlightAnswer?,
-        spend: SpendCharge? = nil
+        spend: SpendCharge? = nil, dlp: DLPStreamFilter? = nil
     ) {
         self.spend = spend
+        self.dlp = dlp
         self.body = body
         self.contentLength = contentLength
         self.log = log
@@ -55,6 +59,19 @@ public struct ProviderAnswerRelay: AnswerStream {
         return answer
     }
 
+    /// Adds what DLP found in the stream to the log.
+    private func recordDLP(_ filter: DLPStreamFilter) {
+        let findings = filter.findings.map {
+            LogDLP.Finding(profile: $0.profile, check: "RESPONSE", start: $0.range.lowerBound, end: $0.range.upperBound, policyIDs: $0.policyIDs)
+        }
+        log?.update { record in
+            var combined = record.dlp ?? LogDLP(action: filter.action ?? "FLAG", findings: [])
+            combined.findings += findings
+            combined.action = DLPStreamFilter.stronger(combined.action, filter.action ?? "FLAG")
+            record.dlp = combined
+        }
+    }
+
     /// Whether the body is copied as it passes: for the log, or to read the usage it is charged for.
     private var capturing: Bool { log != nil || spend != nil }
 
@@ -65,8 +82,18 @@ public struct ProviderAnswerRelay: AnswerStream {
         var capture = BodyCapture(cap: capturing ? captureCap : 0)
         var translator = self.translator
         var clientGone: (any Error)?
+        var dlp = self.dlp
+        var blocked = false
         func send(_ bytes: ByteBuffer?) async throws {
-            guard let bytes, bytes.readableBytes > 0 else { return }
+            guard var bytes, bytes.readableBytes > 0 else { return }
+            if dlp != nil {
+                guard let passed = dlp!.pass(bytes) else {
+                    blocked = true
+                    return
+                }
+                bytes = passed
+                if bytes.readableBytes == 0 { return }
+            }
             recorder?.append(bytes)
             guard clientGone == nil else { return }
             do {
@@ -80,8 +107,28 @@ public struct ProviderAnswerRelay: AnswerStream {
             for try await chunk in body {
                 if capturing { capture.append(chunk) }
                 try await send(translator == nil ? chunk : translator!.translate(chunk))
+                if blocked { break }
             }
-            if translator != nil { try await send(translator!.finish()) }
+            if translator != nil, !blocked { try await send(translator!.finish()) }
+            if dlp != nil, !blocked {
+                if let tail = dlp!.finish() {
+                    let rest = dlp
+                    dlp = nil
+                    try await send(tail)
+                    dlp = rest
+                } else {
+                    blocked = true
+                }
+            }
+            if let filter = dlp, filter.action != nil { recordDLP(filter) }
+            if blocked {
+                // The client gets an error event in place of the rest: the SDKs raise it.
+                recorder?.fail()
+                if clientGone == nil { try? await write(DLPStreamFilter.blockedEvent) }
+                spend?.settle(capture)
+                log?.finish(.relayed(capture, problem: "the answer was blocked by data loss prevention as it streamed"), started: started)
+                return
+            }
         } catch {
             recorder?.fail()
             spend?.settle(capture)

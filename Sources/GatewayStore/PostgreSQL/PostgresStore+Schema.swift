@@ -55,6 +55,7 @@ extension PostgresStore {
         (5, LogRollups.migration(.postgres) + [LogColumns.dropAnalyticsIndex]),
         (6, [SpendCounters.createTable(.postgres), SpendCounters.createWriters]),
         (7, LogColumns.addRouteColumns(.postgres)),
+        (8, LogColumns.addProtectionColumns(.postgres)),
     ]
 
     /// Brings the schema to the newest version, under an advisory lock so that processes

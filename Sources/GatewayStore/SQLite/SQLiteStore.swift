@@ -119,6 +119,7 @@ public final class SQLiteStore: DataStore {
             ]
         ),
         (8, LogColumns.addRouteColumns(.sqlite)),
+        (9, LogColumns.addProtectionColumns(.sqlite)),
     ]
 
     public func migrate() async throws {

@@ -1,4 +1,5 @@
 import AIGateway
+import Foundation
 import GatewayCore
 
 /// One column of the `logs` table: its name, kind and constraint, and the value a log gives it.
@@ -57,7 +58,15 @@ enum LogColumns {
         LogColumn("route_name", .text) { .optional($0.log.route?.name) },
         LogColumn("route_version", .text) { .optional($0.log.route?.versionID) },
         LogColumn("route_path", .text) { .optional($0.log.route.map { $0.path.joined(separator: ">") }) },
+        LogColumn("dlp_action", .text) { .optional($0.log.dlp?.action) },
+        LogColumn("dlp_findings", .text) { .optional($0.log.dlp.flatMap(LogColumns.json)) },
+        LogColumn("guardrail_action", .text) { .optional($0.log.guardrails?.action) },
+        LogColumn("guardrail_categories", .text) { .optional($0.log.guardrails.map { $0.check + ":" + $0.categories.joined(separator: ",") }) },
     ]
+
+    static func json(_ value: some Encodable) -> String? {
+        (try? JSONEncoder().encode(value)).map { String(decoding: $0, as: UTF8.self) }
+    }
 
     /// A route's logged paths since a time (`?`: gateway, route name, milliseconds).
     static let selectRoutePaths = """
@@ -67,14 +76,21 @@ enum LogColumns {
         """
 
     /// The migration that adds the dynamic route columns to a table made before them.
-    static func addRouteColumns(_ dialect: SQLDialect) -> [String] {
-        all.filter { addedLater.contains($0.name) }.map { "ALTER TABLE logs ADD COLUMN \($0.name) \(dialect.typeName($0.kind))" }
+    static func addRouteColumns(_ dialect: SQLDialect) -> [String] { addColumns(routeColumns, dialect) }
+
+    /// The migration that adds the DLP and guardrail columns.
+    static func addProtectionColumns(_ dialect: SQLDialect) -> [String] { addColumns(protectionColumns, dialect) }
+
+    private static func addColumns(_ names: Set<String>, _ dialect: SQLDialect) -> [String] {
+        all.filter { names.contains($0.name) }.map { "ALTER TABLE logs ADD COLUMN \($0.name) \(dialect.typeName($0.kind))" }
     }
 
     static let names = all.map(\.name)
 
     /// Columns added by a later migration (``addRouteColumns(_:)``), so not in the first one's table.
-    static let addedLater: Set<String> = ["route_name", "route_version", "route_path"]
+    static let addedLater: Set<String> = routeColumns.union(protectionColumns)
+    static let routeColumns: Set<String> = ["route_name", "route_version", "route_path"]
+    static let protectionColumns: Set<String> = ["dlp_action", "dlp_findings", "guardrail_action", "guardrail_categories"]
 
     /// `CREATE TABLE logs (...)` in `dialect`, as the first migration makes it.
     static func createTable(_ dialect: SQLDialect) -> String {

@@ -35,6 +35,17 @@ extension AIGatewayLog {
                 LogRoute(
                     name: name, versionID: text("route_version") ?? "",
                     path: (text("route_path") ?? "").split(separator: ">").map(String.init))
+            },
+            dlp: text("dlp_action").map { action in
+                LogDLP(
+                    action: action,
+                    findings: text("dlp_findings").flatMap { try? JSONDecoder().decode(LogDLP.self, from: Data($0.utf8)).findings } ?? [])
+            },
+            guardrails: text("guardrail_action").map { action in
+                let parts = (text("guardrail_categories") ?? "").split(separator: ":", maxSplits: 1).map(String.init)
+                return LogGuardrails(
+                    action: action, categories: parts.count > 1 ? parts[1].split(separator: ",").map(String.init) : [],
+                    check: parts.first ?? "REQUEST")
             })
     }
 }
