@@ -167,3 +167,24 @@ def test_custom_profiles(gateway, mock_upstream):
     with pytest.raises(openai.APIStatusError):
         ask(sdk(gateway, "custom"), "record EMP-123456 please")
     assert ask(sdk(gateway, "custom"), "record EMP-12345 please").http_response.status_code == 200
+
+
+def test_logs_are_filtered_by_what_dlp_and_guardrails_did(gateway):
+    create(gateway, "filtered", guardrails={"prompt": {"S1": "FLAG"}, "response": {}},
+           dlp={"enabled": True, "policies": [{"id": "b", "enabled": True, "action": "BLOCK", "check": ["REQUEST"], "profiles": ["us_ssn"]}]})
+    client = sdk(gateway, "filtered")
+    ask(client, "hello")
+    flagged = ask(client, "unsafe:S1 please").headers["cf-aig-log-id"]
+    with pytest.raises(openai.APIStatusError):
+        ask(client, "ssn 123-45-6789")
+    gateway.wait_for_log(flagged)
+    base = f"{gateway.url}/client/v4/accounts/local/ai-gateway/gateways/filtered/logs"
+
+    def ids(key, value):
+        query = f"filters[0][key]={key}&filters[0][operator]=eq&filters[0][value][0]={value}"
+        with urllib.request.urlopen(f"{base}?{query}", timeout=30) as response:
+            return [log for log in json.loads(response.read())["result"]]
+
+    assert [log["id"] for log in ids("guardrail_action", "FLAG")] == [flagged]
+    blocked = ids("dlp_action", "BLOCK")
+    assert len(blocked) == 1 and blocked[0]["status_code"] == 424 and blocked[0]["dlp"]["findings"][0]["profile"] == "us_ssn"

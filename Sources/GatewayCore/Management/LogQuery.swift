@@ -21,6 +21,12 @@ public enum LogField: String, Sendable, CaseIterable {
     case statusCode = "status_code"
     case step
     case eventID = "event_id"
+    /// What DLP did (`FLAG`, `BLOCK`, `REDACT`; aigw's own field).
+    case dlpAction = "dlp_action"
+    /// What the guardrails did (`FLAG`, `BLOCK`, `PASS`, `UNCHECKED`; aigw's own field).
+    case guardrailAction = "guardrail_action"
+    /// The dynamic route a request took (aigw's own field).
+    case routeName = "route_name"
     /// A log whose metadata has this key.
     case metadataKey = "metadata.key"
     /// A log whose metadata has a value equal to (or containing) this one.
@@ -35,7 +41,7 @@ public enum LogField: String, Sendable, CaseIterable {
     public var kind: Kind {
         switch self {
         case .id, .requestContentType, .responseContentType, .requestType, .provider, .model, .modelType, .eventID,
-            .metadataKey, .metadataValue:
+            .metadataKey, .metadataValue, .dlpAction, .guardrailAction, .routeName:
             .text
         case .cost, .tokens, .tokensIn, .tokensOut, .duration, .feedback, .score, .statusCode, .step: .number
         case .success, .cached: .bool

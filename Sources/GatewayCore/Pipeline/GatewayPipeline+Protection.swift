@@ -147,17 +147,23 @@ extension GatewayPipeline {
         let check = answer == nil ? "REQUEST" : "RESPONSE"
         var categories: [String] = []
         var unavailable = false
+        // Long content goes to the guard in pieces (a guard model reads a bounded context).
+        let pieces = Self.pieces(of: answer ?? prompt)
         if rules.keys.contains(where: { $0 != "P1" }) {
-            switch await askGuard(guardrails.model ?? .llamaGuard, prompt: prompt, answer: answer, gateway: gateway, requestLogID: requestLogID) {
-            case .some(let found): categories += found
-            case .none: unavailable = true
+            for piece in pieces {
+                let asked = answer == nil ? (prompt: piece, answer: String?.none) : (prompt: String(prompt.suffix(Self.guardPiece / 4)), answer: piece)
+                switch await askGuard(guardrails.model ?? .llamaGuard, prompt: asked.prompt, answer: asked.answer, gateway: gateway, requestLogID: requestLogID) {
+                case .some(let found): categories += found.filter { !categories.contains($0) }
+                case .none: unavailable = true
+                }
             }
         }
         if rules["P1"] != nil {
-            let judged = answer ?? prompt
-            switch await askGuard(guardrails.promptGuardModel ?? .promptGuard, prompt: judged, answer: nil, gateway: gateway, requestLogID: requestLogID) {
-            case .some(let found): categories += found.isEmpty ? [] : ["P1"]
-            case .none: unavailable = true
+            for piece in pieces where !categories.contains("P1") {
+                switch await askGuard(guardrails.promptGuardModel ?? .promptGuard, prompt: piece, answer: nil, gateway: gateway, requestLogID: requestLogID) {
+                case .some(let found): categories += found.isEmpty ? [] : ["P1"]
+                case .none: unavailable = true
+                }
             }
         }
         let blocked = categories.filter { rules[$0] == "BLOCK" }
@@ -170,6 +176,25 @@ extension GatewayPipeline {
         }
         let action = !blocked.isEmpty ? "BLOCK" : !flagged.isEmpty ? "FLAG" : "PASS"
         return Judgement(log: LogGuardrails(action: action, categories: blocked + flagged, check: check), blocked: blocked)
+    }
+
+    /// The most characters one guard call reads.
+    static let guardPiece = 8000
+
+    /// `text` in pieces of at most ``guardPiece`` characters, overlapping by a tenth so that
+    /// nothing is judged only in halves; at most 32 pieces (content past them is not judged: a
+    /// documented limit).
+    static func pieces(of text: String) -> [String] {
+        guard text.count > guardPiece else { return [text] }
+        var pieces: [String] = []
+        var start = text.startIndex
+        while start < text.endIndex, pieces.count < 32 {
+            let end = text.index(start, offsetBy: guardPiece, limitedBy: text.endIndex) ?? text.endIndex
+            pieces.append(String(text[start..<end]))
+            if end == text.endIndex { break }
+            start = text.index(end, offsetBy: -guardPiece / 10)
+        }
+        return pieces
     }
 
     /// One call to a guard model through the gateway's own providers: the categories it
