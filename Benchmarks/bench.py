@@ -484,6 +484,9 @@ def main():
         print("== dynamic routes: a three-element route beside the same model named directly", flush=True)
         import route_cost  # here: it uses this module's helpers
         results["dynamic_route"] = route_cost.run(aigw, min(args.duration, 5), args.rounds)
+        print("== guardrails and DLP: added latency", flush=True)
+        import protection_cost  # here: it uses this module's helpers
+        results["protection"] = protection_cost.run(aigw, 20 if args.quick else 40)
         if args.dashboard_logs > 0:
             import dashboard_scale  # here: it uses this module's helpers
             results["dashboard"] = dashboard_scale.run(aigw, args.dashboard_logs)
@@ -600,6 +603,10 @@ def report(r: dict) -> str:
         for name in ("direct", "route"):
             lines.append(f"| {name} | {f[name]['requests_per_second_c32']:,.0f} | {f[name]['p50_us_c1']:.0f} us | {f[name]['p99_us_c1']:.0f} us |")
         lines.append(f"| route / direct | {f['ratio_requests_per_second']} | +{f['added_p50_us_c1']:.0f} us | |")
+    if "protection" in r:
+        lines += ["", "| guardrails and DLP, c=1 median | without | with | added |", "|---|---|---|---|"]
+        for name, f in r["protection"].items():
+            lines.append(f"| {name} | {f['without_ms']} ms | {f['with_ms']} ms | {f['added_ms']} ms |")
     if "dashboard" in r:
         d = r["dashboard"]
         lines += ["", f"| dashboard over {d['logs']:,} logs (median of 5) | first start (migration) | overview page | analytics API | logs page |",

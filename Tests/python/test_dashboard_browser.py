@@ -370,3 +370,41 @@ def test_a_route_as_its_graph_with_versions_deployments_and_paths(browser, start
     assert api(gateway, f"/gateways/routed/routes/{route['id']}")["deployment"]["version_id"] == v2
     browser.get(gateway.url + "/dashboard/gateways/routed/routes")
     assert "plans" in browser.find_element(By.ID, "routes").text
+
+
+def test_guardrails_and_dlp_edited_and_logs_filtered_in_the_browser(browser, start_gateway, tmp_path):
+    from selenium.webdriver.support.select import Select
+    gateway = start_gateway(config={"admin_token": ADMIN_TOKEN, "gateways": {"guarded": {}}})
+    browser.get(gateway.url + "/dashboard/sign-in?next=/dashboard/gateways/guarded/protection")
+    browser.find_element(By.NAME, "token").send_keys(ADMIN_TOKEN)
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "categories"))
+    Select(browser.find_element(By.NAME, "prompt_S1")).select_by_value("BLOCK")
+    Select(browser.find_element(By.NAME, "response_S10")).select_by_value("FLAG")
+    dlp = browser.find_element(By.NAME, "dlp")
+    dlp.send_keys('{"enabled": true, "policies": [{"id": "p", "enabled": true, "action": "BLOCK", "check": ["REQUEST"], "profiles": ["dna"]}]}')
+    browser.find_element(By.XPATH, "//form[@id='protection']//button").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "problem"))
+    assert "dlp.policies[0].profiles[0]" in browser.find_element(By.ID, "problem").text
+    dlp = browser.find_element(By.NAME, "dlp")
+    dlp.clear()
+    dlp.send_keys('{"enabled": true, "policies": [{"id": "p", "enabled": true, "action": "BLOCK", "check": ["REQUEST"], "profiles": ["us_ssn"]}]}')
+    assert Select(browser.find_element(By.NAME, "prompt_S1")).first_selected_option.get_attribute("value") == "BLOCK"
+    browser.find_element(By.XPATH, "//form[@id='protection']//button").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "saved"))
+    settings = api(gateway, "/gateways/guarded")
+    assert settings["guardrails"]["prompt"] == {"S1": "BLOCK"} and settings["guardrails"]["response"] == {"S10": "FLAG"}
+    assert settings["dlp"]["policies"][0]["profiles"] == ["us_ssn"]
+    screenshot(browser, tmp_path, "dashboard-protection")
+
+    chat = gateway.gateway_url("guarded", "openai") + "/chat/completions"
+    for text in ("hello", "unsafe:S1 now", "ssn 123-45-6789"):
+        try:
+            post(chat, {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": text}]})
+        except urllib.error.HTTPError as error:
+            assert error.code == 424
+    browser.get(gateway.url + "/dashboard/gateways/guarded/logs?guardrail_action=BLOCK")
+    rows = browser.find_elements(By.CSS_SELECTOR, "table.logs tbody tr")
+    assert len(rows) == 1 and "424" in rows[0].text
+    browser.get(gateway.url + "/dashboard/gateways/guarded/logs?dlp_action=BLOCK")
+    assert len(browser.find_elements(By.CSS_SELECTOR, "table.logs tbody tr")) == 1

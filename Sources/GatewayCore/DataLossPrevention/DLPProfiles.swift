@@ -8,12 +8,22 @@ public struct DLPProfile: Sendable {
     public let id: String
     let patterns: [DLPPattern]
     let accepts: @Sendable ([UInt8], Range<Int>) -> Bool
+    /// A byte every match holds (`@` for e-mail): only the text around its occurrences is
+    /// scanned, up to ``anchorReach`` bytes either side: most text holds none.
+    let anchor: UInt8?
+    static let anchorReach = 320
 
-    init(id: String, patterns: [String], accepts: @escaping @Sendable ([UInt8], Range<Int>) -> Bool = { _, _ in true }) {
+    init(
+        id: String, patterns: [String], anchor: UInt8? = nil,
+        accepts: @escaping @Sendable ([UInt8], Range<Int>) -> Bool = { _, _ in true }
+    ) {
         self.id = id
-        // The built-in patterns are fixed text: a failure here is a programming error.
+        // Each pattern its own pass: measured faster than one alternation of them, whose wider
+        // set of first bytes starts more threads. (The built-in patterns are fixed text: a
+        // failure here is a programming error.)
         self.patterns = patterns.map { try! DLPPattern($0) }
         self.accepts = accepts
+        self.anchor = anchor
     }
 
     /// A custom profile from its regular expression.
@@ -21,15 +31,37 @@ public struct DLPProfile: Sendable {
         id = custom.id
         patterns = [try DLPPattern(custom.pattern)]
         accepts = { _, _ in true }
+        anchor = nil
     }
 
     /// Where the profile matches in `text`, in order.
     public func matches(in text: [UInt8]) -> [Range<Int>] {
         var found: [Range<Int>] = []
-        for pattern in patterns {
-            found += pattern.matches(in: text).filter { accepts(text, $0) }
+        for region in regions(of: text) {
+            let slice = Array(text[region])
+            for pattern in patterns {
+                found += pattern.matches(in: slice).map { ($0.lowerBound + region.lowerBound)..<($0.upperBound + region.lowerBound) }
+                    .filter { accepts(text, $0) }
+            }
         }
-        return found.sorted { $0.lowerBound < $1.lowerBound }
+        return Array(Set(found.map { [$0.lowerBound, $0.upperBound] })).map { $0[0]..<$0[1] }.sorted { $0.lowerBound < $1.lowerBound }
+    }
+
+    /// The parts of `text` worth scanning: all of it, or the stretches around the anchor byte.
+    private func regions(of text: [UInt8]) -> [Range<Int>] {
+        guard let anchor else { return [text.startIndex..<text.endIndex] }
+        var regions: [Range<Int>] = []
+        var index = text.firstIndex(of: anchor)
+        while let at = index {
+            let region = max(0, at - Self.anchorReach)..<min(text.count, at + Self.anchorReach)
+            if let last = regions.last, last.upperBound >= region.lowerBound {
+                regions[regions.count - 1] = last.lowerBound..<region.upperBound
+            } else {
+                regions.append(region)
+            }
+            index = text[(at + 1)...].firstIndex(of: anchor)
+        }
+        return regions
     }
 
     // MARK: Built in
@@ -47,7 +79,7 @@ public struct DLPProfile: Sendable {
         standsAlone(text, range) && ibanChecksum(text[range].filter { $0 != 32 })
     }
 
-    static let usSSN = DLPProfile(id: "us_ssn", patterns: ["[0-9]{3}-[0-9]{2}-[0-9]{4}"]) { text, range in
+    static let usSSN = DLPProfile(id: "us_ssn", patterns: ["[0-9]{3}-[0-9]{2}-[0-9]{4}"], anchor: UInt8(ascii: "-")) { text, range in
         let digits = text[range].filter { (48...57).contains($0) }.map { Int($0 - 48) }
         let area = digits[0] * 100 + digits[1] * 10 + digits[2]
         let group = digits[3] * 10 + digits[4]
@@ -56,7 +88,7 @@ public struct DLPProfile: Sendable {
     }
 
     static let email = DLPProfile(
-        id: "email", patterns: ["[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,24}"])
+        id: "email", patterns: ["[A-Za-z0-9._%+-]{1,64}@[A-Za-z0-9-]+(?:\\.[A-Za-z0-9-]+)*\\.[A-Za-z]{2,24}"], anchor: UInt8(ascii: "@"))
 
     static let phone = DLPProfile(
         id: "phone", patterns: ["\\+[1-9][0-9]{7,14}", "\\(?[0-9]{3}\\)?[ .-][0-9]{3}[ .-][0-9]{4}"]

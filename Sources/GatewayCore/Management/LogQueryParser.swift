@@ -299,6 +299,9 @@ public enum LogQueryParser {
         case "request_content_type": return try text(.requestContentType)
         case "response_content_type": return try text(.responseContentType)
         case "event_id": return try text(.eventID)
+        case "dlp_action": return try text(.dlpAction)
+        case "guardrail_action": return try text(.guardrailAction)
+        case "route_name": return try text(.routeName)
         case "success": return try read(.success, .equals)
         case "cached": return try read(.cached, .equals)
         case "feedback":

@@ -36,7 +36,7 @@ extension GatewayPipeline {
         var requestVerdict: DLPVerdict?
         if let dlp, dlp.checks(request: true) {
             let bytes = Array(body.readableBytesView)
-            let verdict = dlp.scan(bytes, request: true)
+            let verdict = await Self.scan(bytes, with: dlp, request: true)
             if verdict.action != nil {
                 requestVerdict = verdict
                 log?.update { $0.dlp = Self.logDLP(verdict, check: "REQUEST") }
@@ -75,7 +75,7 @@ extension GatewayPipeline {
         }
         var verdicts: [(DLPVerdict, String)] = screening.requestFindings.map { [($0, "REQUEST")] } ?? []
         if screening.checksAnswerDLP, let dlp = screening.dlp {
-            let verdict = dlp.scan(whole, request: false)
+            let verdict = await Self.scan(whole, with: dlp, request: false)
             if verdict.action != nil {
                 verdicts.append((verdict, "RESPONSE"))
                 log?.update { record in
@@ -101,6 +101,13 @@ extension GatewayPipeline {
             if let error = judged.error(answer: true) { throw error }
         }
         return (UpstreamBody(whole: ByteBuffer(bytes: whole)), Self.header(verdicts))
+    }
+
+    /// Scans `bytes`; a large body is scanned off the event loop that serves the client (a
+    /// megabyte takes about a tenth of a second), so other connections on it are not held up.
+    static func scan(_ bytes: [UInt8], with scanner: DLPScanner, request: Bool) async -> DLPVerdict {
+        guard bytes.count > 32 * 1024 else { return scanner.scan(bytes, request: request) }
+        return await withTaskExecutorPreference(globalConcurrentExecutor) { scanner.scan(bytes, request: request) }
     }
 
     /// The `cf-aig-dlp` value of the request's findings and the answer's, together.

@@ -145,6 +145,18 @@ struct Dashboard: Sendable {
                 try await limitPages.saveLogManagement(request, gatewayID: try existingGateway(context), session: session)
             }
         }
+        let protectionPages = DashboardProtectionPages(dashboard: self, pages: pages)
+        router.get("/dashboard/gateways/:gateway/protection") { request, context in
+            await guarded(request, context) { session in
+                try protectionPages.page(
+                    gatewayID: try existingGateway(context), session: session, saved: request.uri.queryParameters["saved"] != nil)
+            }
+        }
+        router.post("/dashboard/gateways/:gateway/protection") { request, context in
+            await guarded(request, context, changes: true) { session in
+                try await protectionPages.save(request, gatewayID: try existingGateway(context), session: session)
+            }
+        }
         let routePages = DashboardRoutePages(dashboard: self, pages: pages)
         router.get("/dashboard/gateways/:gateway/routes") { request, context in
             await guarded(request, context) { session in try await routePages.list(gatewayID: try existingGateway(context), session: session) }

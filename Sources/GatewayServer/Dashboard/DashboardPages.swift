@@ -47,6 +47,7 @@ struct DashboardPages: Sendable {
         values["datasetsPath"] = gatewayID.map { "/dashboard/gateways/\(HTML.segment($0))/datasets" }
         values["limitsPath"] = gatewayID.map(DashboardLimitPages.path)
         values["routesPath"] = gatewayID.map(DashboardRoutePages.path)
+        values["protectionPath"] = gatewayID.map(DashboardProtectionPages.path)
         values["totals"] = Self.totals(byProvider.totals)
         values["hasRequests"] = byProvider.totals.requests > 0
         values["chart"] = Self.chart(byProvider, start: start, end: now, interval: interval)
@@ -130,6 +131,10 @@ struct DashboardPages: Sendable {
         filter["cachedTrue"] = filter["cached"] as? String == "true"
         filter["cachedFalse"] = filter["cached"] as? String == "false"
         values["filter"] = filter
+        values["dlpActions"] = ["FLAG", "REDACT", "BLOCK"].map { ["value": $0, "selected": filter["dlp_action"] as? String == $0] }
+        values["guardrailActions"] = ["FLAG", "BLOCK", "PASS", "UNCHECKED"].map {
+            ["value": $0, "selected": filter["guardrail_action"] as? String == $0]
+        }
         let orderBy = filter["order_by"] as? String ?? "created_at"
         values["sortFields"] = [
             ("created_at", "time"), ("duration", "duration"), ("cost", "cost"), ("tokens_in", "tokens in"),
