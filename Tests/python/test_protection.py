@@ -188,3 +188,4 @@ def test_logs_are_filtered_by_what_dlp_and_guardrails_did(gateway):
     assert [log["id"] for log in ids("guardrail_action", "FLAG")] == [flagged]
     blocked = ids("dlp_action", "BLOCK")
     assert len(blocked) == 1 and blocked[0]["status_code"] == 424 and blocked[0]["dlp"]["findings"][0]["profile"] == "us_ssn"
+    assert "123-45-6789" not in json.dumps(blocked[0])  # a blocked request's body is not kept
