@@ -31,7 +31,9 @@ enum RawConnection {
             }
         let received = Received()
         let closed = try await channel.executeThenClose { inbound, outbound in
-            try await outbound.write(ByteBuffer(bytes: bytes))
+            // The server may close first (its head deadline passing on a slow machine): then
+            // the write fails, and what was read so far, and the close, are the answer.
+            try? await outbound.write(ByteBuffer(bytes: bytes))
             return try await withThrowingTaskGroup(of: Bool.self) { group in
                 group.addTask {
                     do {
