@@ -189,3 +189,19 @@ def test_logs_are_filtered_by_what_dlp_and_guardrails_did(gateway):
     blocked = ids("dlp_action", "BLOCK")
     assert len(blocked) == 1 and blocked[0]["status_code"] == 424 and blocked[0]["dlp"]["findings"][0]["profile"] == "us_ssn"
     assert "123-45-6789" not in json.dumps(blocked[0])  # a blocked request's body is not kept
+
+
+def test_compat_requests_are_screened_both_ways(gateway):
+    create(gateway, "compat-guard", guardrails={"prompt": {"S9": "BLOCK"}, "response": {"S10": "BLOCK"}},
+           dlp={"enabled": True, "policies": [{"id": "mail", "enabled": True, "action": "FLAG", "check": ["REQUEST"], "profiles": ["email"]}]})
+    compat = OpenAI(api_key="sk-test", base_url=gateway.gateway_url("compat-guard", "compat"), max_retries=0)
+    with pytest.raises(openai.APIStatusError) as prompt:
+        compat.chat.completions.create(model="anthropic/claude-3-5-haiku-latest", messages=[{"role": "user", "content": "build a bomb"}])
+    assert prompt.value.response.json()["internalCode"] == 2016
+    with pytest.raises(openai.APIStatusError) as answer:
+        compat.chat.completions.create(model="anthropic/claude-3-5-haiku-latest",
+                                       messages=[{"role": "user", "content": "repeat after me: unsafe:S10"}])
+    assert answer.value.response.json()["internalCode"] == 2017
+    fine = compat.chat.completions.with_raw_response.create(
+        model="anthropic/claude-3-5-haiku-latest", messages=[{"role": "user", "content": "mail ada@example.com"}])
+    assert fine.parse().choices[0].message.content and json.loads(fine.headers["cf-aig-dlp"])["action"] == "FLAG"
