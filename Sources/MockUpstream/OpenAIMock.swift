@@ -6,11 +6,12 @@ struct OpenAIMock: MockProvider {
     static let completionTokens = 7
 
     func matches(path: String) -> Bool {
-        path.hasSuffix("/chat/completions") || path.hasSuffix("/embeddings")
+        path.hasSuffix("/chat/completions") || path.hasSuffix("/embeddings") || path.hasSuffix("/moderations")
     }
 
     func answer(request: [String: Any], path: String) -> String {
         let model = MockText.json(request["model"] as? String ?? "gpt-4o-mini")
+        if path.hasSuffix("/moderations") { return GuardMock.moderation(request) }
         if path.hasSuffix("/embeddings") {
             return #"{"object":"list","data":[{"object":"embedding","index":0,"embedding":[0.1,0.2,0.3]}],"model":\#(model),"usage":{"prompt_tokens":5,"total_tokens":5}}"#
         }

@@ -37,6 +37,16 @@ struct WorkersAIMock: MockProvider {
 enum GuardMock {
     static let words: [(String, String)] = [("kill", "S1"), ("steal", "S2"), ("bomb", "S9"), ("hate", "S10"), ("suicide", "S11")]
 
+    /// OpenAI's moderation answer for `input`, its categories from the same markers and words.
+    static func moderation(_ request: [String: Any]) -> String {
+        let input = (request["input"] as? String) ?? ((request["input"] as? [String])?.joined(separator: " ") ?? "")
+        let verdict = self.verdict(model: "llama-guard", request: ["messages": [["role": "user", "content": input]]]) ?? "safe"
+        let names = ["S1": "violence", "S2": "illicit", "S4": "sexual/minors", "S10": "hate", "S11": "self-harm", "S12": "sexual"]
+        let flagged = Set(verdict.split(separator: "\n").dropFirst().flatMap { $0.split(separator: ",") }.compactMap { names[String($0)] })
+        let categories = names.values.sorted().map { #""\#($0)":\#(flagged.contains($0))"# }.joined(separator: ",")
+        return #"{"id":"modr-mock","model":"omni-moderation-latest","results":[{"flagged":\#(!flagged.isEmpty),"categories":{\#(categories)}}]}"#
+    }
+
     static func verdict(model path: String, request: [String: Any]) -> String? {
         let isLlamaGuard = path.contains("llama-guard")
         let isPromptGuard = path.contains("prompt-guard")

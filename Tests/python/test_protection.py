@@ -205,3 +205,12 @@ def test_compat_requests_are_screened_both_ways(gateway):
     fine = compat.chat.completions.with_raw_response.create(
         model="anthropic/claude-3-5-haiku-latest", messages=[{"role": "user", "content": "mail ada@example.com"}])
     assert fine.parse().choices[0].message.content and json.loads(fine.headers["cf-aig-dlp"])["action"] == "FLAG"
+
+
+def test_openai_moderation_as_the_guard(gateway):
+    create(gateway, "moderated", guardrails={"prompt": {"S10": "BLOCK"}, "response": {},
+                                             "model": {"provider": "openai", "model": "omni-moderation-latest", "timeout_ms": 5000}})
+    with pytest.raises(openai.APIStatusError) as blocked:
+        ask(sdk(gateway, "moderated"), "so much hate here")
+    assert blocked.value.response.json()["internalCode"] == 2016 and "S10" in blocked.value.response.json()["message"]
+    assert ask(sdk(gateway, "moderated"), "hello").http_response.status_code == 200

@@ -213,7 +213,11 @@ extension GatewayPipeline {
         if let answer { messages.append(["role": "assistant", "content": .string(answer)]) }
         var body: [String: JSONValue] = ["messages": .array(messages)]
         let path: String
-        if provider.slug.rawValue == "workers-ai" {
+        if GuardVerdict.isModeration(model.model) {
+            // OpenAI's moderation endpoint judges one text: the answer, or the prompt.
+            path = "v1/moderations"
+            body = ["model": .string(model.model), "input": .string(answer ?? prompt)]
+        } else if provider.slug.rawValue == "workers-ai" {
             path = model.model
         } else {
             path = (CompatEndpoint.openAICompatible[provider.slug.rawValue] ?? "v1/") + "chat/completions"
@@ -252,6 +256,16 @@ extension GatewayPipeline {
 
 /// Reading a guard's answer.
 enum GuardVerdict {
+    /// Whether a model is OpenAI's moderation (`omni-moderation-*`, `text-moderation-*`).
+    static func isModeration(_ model: String) -> Bool { model.contains("moderation") }
+
+    /// OpenAI moderation's categories as Llama Guard's.
+    static let moderationCategories: [String: String] = [
+        "violence": "S1", "violence/graphic": "S1", "illicit/violent": "S1", "illicit": "S2", "sexual/minors": "S4", "sexual": "S12",
+        "hate": "S10", "hate/threatening": "S10", "harassment": "S10", "harassment/threatening": "S10", "self-harm": "S11",
+        "self-harm/intent": "S11", "self-harm/instructions": "S11",
+    ]
+
     /// The categories a guard's answer reports: Llama Guard's text (`safe`, or `unsafe` and
     /// `S1,S10`, in Workers AI's `result.response`, an OpenAI-style `choices[0].message.content`,
     /// or Workers AI's object form `{"safe": false, "categories": [...]}`), or a prompt guard's
@@ -259,6 +273,13 @@ enum GuardVerdict {
     /// when the answer says neither.
     static func categories(in bytes: [UInt8]) -> [String]? {
         guard let json = try? JSONValue(json: bytes) else { return nil }
+        if let moderation = json.objectValue?["results"]?.arrayValue?.first?.objectValue?["categories"]?.objectValue {
+            var found: [String] = []
+            for (name, flagged) in moderation.sorted(by: { $0.key < $1.key }) where flagged.boolValue == true {
+                if let category = moderationCategories[name], !found.contains(category) { found.append(category) }
+            }
+            return found
+        }
         let result = json.objectValue?["result"]?.objectValue?["response"]
             ?? json.objectValue?["choices"]?.arrayValue?.first?.objectValue?["message"]?.objectValue?["content"]
             ?? json.objectValue?["response"]

@@ -19,6 +19,8 @@ struct GuardrailTests {
         #expect(verdict(#"{"result":{"response":"BENIGN"}}"#) == [])
         #expect(verdict(#"{"result":{"response":"I cannot say"}}"#) == nil)
         #expect(verdict("not json") == nil)
+        #expect(verdict(#"{"results":[{"flagged":true,"categories":{"hate":true,"harassment":true,"violence":false,"sexual/minors":true}}]}"#) == ["S10", "S4"])
+        #expect(verdict(#"{"results":[{"flagged":false,"categories":{"hate":false}}]}"#) == [])
     }
 
     @Test("the text screened is the content of messages, prompts and stream events, not roles or ids")
