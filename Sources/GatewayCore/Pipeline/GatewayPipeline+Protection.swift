@@ -93,10 +93,9 @@ extension GatewayPipeline {
             let judged = await judge(
                 prompt: screening.promptText, answer: answerText, rules: guardrails.response, guardrails: guardrails, gateway: screening.gateway,
                 requestLogID: screening.requestLogID)
-            if judged.log.action != "PASS" || log.map({ _ in true }) == true {
-                log?.update { record in
-                    if record.guardrails == nil || judged.log.action != "PASS" { record.guardrails = judged.log }
-                }
+            // The answer's verdict is kept unless it is a clean pass after the prompt's was not.
+            log?.update { record in
+                if record.guardrails == nil || judged.log.action != "PASS" { record.guardrails = judged.log }
             }
             if let error = judged.error(answer: true) { throw error }
         }
