@@ -89,14 +89,20 @@ public struct MockUpstreamServer: Sendable {
                 faults.status = 503
             }
         }
-        if faults.hang || faults.latencyMs > 0 {
-            // Wait (a hang: until the mock shuts down, never longer, like a provider that
-            // stopped answering), but stop as soon as the caller goes away, counting it.
-            let wait: Duration = faults.hang ? .seconds(600) : .milliseconds(faults.latencyMs)
+        if faults.hang {
+            // Wait until the mock shuts down (like a provider that stopped answering), but stop
+            // as soon as the caller goes away, counting it.
             try await recorder.tracking {
                 try await request.body.consumeWithCancellationOnInboundClose { _ in
-                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
+                    try await cancelWhenGracefulShutdown { try await Task.sleep(for: .seconds(600)) }
                 }
+            }
+        } else if faults.latencyMs > 0 {
+            // A plain wait: watching the connection for the caller leaving, as a hang does, was
+            // seen to end a kept-alive connection's wait early now and then (a 502 at the gateway).
+            let wait = Duration.milliseconds(faults.latencyMs)
+            try await recorder.tracking {
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             }
         }
 
