@@ -221,10 +221,14 @@ public struct AIGatewayLog: Sendable, Hashable, Codable {
 /// Which dynamic route a logged request took: its name, the version that ran it, and the ids of
 /// the elements it passed through, in order.
 public struct LogRoute: Sendable, Hashable, Codable {
+    /// The route's name.
     public var name: String
+    /// The version that ran the request.
     public var versionID: String
+    /// The ids of the elements passed, in order.
     public var path: [String]
 
+    /// A route taken.
     public init(name: String, versionID: String, path: [String]) {
         self.name = name
         self.versionID = versionID
@@ -241,17 +245,23 @@ public struct LogRoute: Sendable, Hashable, Codable {
 public struct LogDLP: Sendable, Hashable, Codable {
     /// `FLAG`, `BLOCK` or `REDACT`.
     public var action: String
+    /// What was found, in order.
     public var findings: [Finding]
 
+    /// One match of a profile.
     public struct Finding: Sendable, Hashable, Codable {
+        /// The profile that matched.
         public var profile: String
         /// `REQUEST` or `RESPONSE`.
         public var check: String
         /// Where the match was, in bytes of the scanned body (never the text itself).
         public var start: Int
+        /// Where the match ended (exclusive), in bytes.
         public var end: Int
+        /// The policies that looked for the profile.
         public var policyIDs: [String]
 
+        /// A finding.
         public init(profile: String, check: String, start: Int, end: Int, policyIDs: [String]) {
             self.profile = profile
             self.check = check
@@ -266,6 +276,7 @@ public struct LogDLP: Sendable, Hashable, Codable {
         }
     }
 
+    /// A verdict with its findings.
     public init(action: String, findings: [Finding]) {
         self.action = action
         self.findings = findings
@@ -281,6 +292,7 @@ public struct LogGuardrails: Sendable, Hashable, Codable {
     /// `REQUEST` or `RESPONSE`: which check decided (the request's, unless the answer's found more).
     public var check: String
 
+    /// A verdict.
     public init(action: String, categories: [String], check: String) {
         self.action = action
         self.categories = categories

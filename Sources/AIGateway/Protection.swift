@@ -13,6 +13,7 @@ public struct GuardrailSettings: Sendable, Hashable, Codable {
     /// The model that judges prompt injection, `P1` (aigw's own; default Workers AI's prompt guard).
     public var promptGuardModel: GuardModel?
 
+    /// Guardrails with these rules and models.
     public init(prompt: [String: String] = [:], response: [String: String] = [:], model: GuardModel? = nil, promptGuardModel: GuardModel? = nil) {
         self.prompt = prompt
         self.response = response
@@ -36,11 +37,14 @@ public struct GuardrailSettings: Sendable, Hashable, Codable {
 
 /// A model the gateway calls through one of its own providers to judge content.
 public struct GuardModel: Sendable, Hashable, Codable {
+    /// The provider slug the guard is called through.
     public var provider: String
+    /// The model.
     public var model: String
     /// Milliseconds the guard may take before the check counts as not made.
     public var timeoutMs: Int
 
+    /// A guard model.
     public init(provider: String, model: String, timeoutMs: Int = 5000) {
         self.provider = provider
         self.model = model
@@ -69,11 +73,14 @@ public struct GuardModel: Sendable, Hashable, Codable {
 /// Cloudflare's API (its short form, one action and profiles, reads as one policy checking
 /// both directions), plus aigw's custom profiles.
 public struct DLPSettings: Sendable, Hashable, Codable {
+    /// Whether the policies are applied.
     public var enabled: Bool
+    /// The policies.
     public var policies: [DLPPolicy]
     /// Regular-expression profiles of this gateway (aigw's own), by id.
     public var customProfiles: [DLPCustomProfile]
 
+    /// DLP settings.
     public init(enabled: Bool = true, policies: [DLPPolicy] = [], customProfiles: [DLPCustomProfile] = []) {
         self.enabled = enabled
         self.policies = policies
@@ -96,12 +103,18 @@ public struct DLPSettings: Sendable, Hashable, Codable {
 /// One DLP policy: the profiles it looks for, where (`REQUEST`, `RESPONSE`), and what it does
 /// on a match: `FLAG`, `BLOCK`, or (aigw's own) `REDACT`.
 public struct DLPPolicy: Sendable, Hashable, Codable {
+    /// The policy's id (named in `cf-aig-dlp`).
     public var id: String
+    /// Whether it applies.
     public var enabled: Bool
+    /// `FLAG`, `BLOCK` or `REDACT`.
     public var action: String
+    /// `REQUEST`, `RESPONSE`, or both.
     public var check: [String]
+    /// The profiles it looks for: built-in ids or custom profiles' ids.
     public var profiles: [String]
 
+    /// A policy.
     public init(id: String, enabled: Bool = true, action: String, check: [String], profiles: [String]) {
         self.id = id
         self.enabled = enabled
@@ -113,9 +126,12 @@ public struct DLPPolicy: Sendable, Hashable, Codable {
 
 /// A custom DLP profile: a regular expression (the subset ``DLPPattern`` runs in linear time).
 public struct DLPCustomProfile: Sendable, Hashable, Codable {
+    /// The profile's id, which policies name.
     public var id: String
+    /// Its regular expression.
     public var pattern: String
 
+    /// A custom profile.
     public init(id: String, pattern: String) {
         self.id = id
         self.pattern = pattern

@@ -137,18 +137,24 @@ public enum SpendMetadataScope: Sendable, Hashable, Codable {
 /// Where one budget stands now (`GET /gateways/{id}/spend`, aigw's own): a rule, one of its
 /// partitions, and what has been spent in its window.
 public struct SpendStanding: Sendable, Hashable, Codable {
+    /// The rule.
     public var ruleID: String
     /// The partition's metadata values (`user=ada`), empty for a rule without partitions.
     public var partition: String
+    /// The rule's budget, in USD.
     public var limit: Double
+    /// Its window, in seconds.
     public var window: Int
+    /// `fixed` or `sliding`.
     public var technique: String
     /// The spend the rule is held to now (for a sliding window, with the previous window's share).
     public var spent: Double
+    /// What is left of the budget, in USD (0 when spent).
     public var remaining: Double
     /// Seconds until a refused request may pass again, when the budget is spent.
     public var retryAfter: Int?
 
+    /// A standing; `remaining` follows from the limit and the spend.
     public init(
         ruleID: String, partition: String, limit: Double, window: Int, technique: String, spent: Double, retryAfter: Int?
     ) {
