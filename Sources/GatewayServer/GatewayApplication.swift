@@ -36,6 +36,22 @@ public enum GatewayApplication {
     ) async throws -> (application: some ApplicationProtocol, parts: Parts) {
         try configuration.validate()
         let store = try await openStore(configuration.database, logger: logger)
+        do {
+            return try await build(
+                configuration: configuration, environment: environment, store: store, logger: logger, retryClock: retryClock,
+                onServerRunning: onServerRunning)
+        } catch {
+            // Whatever was opened before the failure is closed: nothing is left to crash on.
+            try? await store.close()
+            throw error
+        }
+    }
+
+    /// The rest of ``build(configuration:environment:logger:retryClock:onServerRunning:)``, over an open store.
+    private static func build(
+        configuration: GatewayConfiguration, environment: [String: String], store: any DataStore, logger: Logger,
+        retryClock: any RetryClock, onServerRunning: @escaping @Sendable (Int) async -> Void
+    ) async throws -> (application: some ApplicationProtocol, parts: Parts) {
 
         let registry = PrometheusCollectorRegistry()
         let metrics = GatewayMetrics(factory: PrometheusMetricsFactory(registry: registry))
@@ -208,7 +224,11 @@ public enum GatewayApplication {
             break
         }
         guard !path.isEmpty else { throw ConfigurationError("database: no SQLite file path given") }
-        return try await SQLiteStore.open(path: path, logger: logger)
+        do {
+            return try await SQLiteStore.open(path: path, logger: logger)
+        } catch {
+            throw ConfigurationError("database: the SQLite file \(path) cannot be opened (is its directory there, and writable?): \(error)")
+        }
     }
 }
 

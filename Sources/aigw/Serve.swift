@@ -4,6 +4,7 @@ import GatewayCore
 import GatewayServer
 import Hummingbird
 import Logging
+import NIOCore
 
 /// `aigw serve`: runs the gateway until SIGTERM or SIGINT, then writes every accepted log and exits.
 struct Serve: AsyncParsableCommand {
@@ -39,17 +40,43 @@ struct Serve: AsyncParsableCommand {
         logger.logLevel = environment["AIGW_LOG_LEVEL"].flatMap(Logger.Level.init(rawValue:)) ?? .notice
 
         let shown = configuration
+        let application: any ApplicationProtocol
+        let parts: GatewayApplication.Parts
         do {
-            let (application, _) = try await GatewayApplication.build(
+            (application, parts) = try await GatewayApplication.build(
                 configuration: configuration, environment: environment, logger: logger,
                 onServerRunning: { port in
                     Console.line(
                         "aigw listening on http://\(shown.host):\(port) (account \(shown.accountID), database \(shown.database))"
                     )
                 })
-            try await application.runService()
         } catch let error as ConfigurationError {
             throw ValidationError(error.message)
         }
+        do {
+            try await application.runService()
+        } catch {
+            // A start that failed (the port taken, say) closes what it opened and says what to do.
+            try? await parts.store.close()
+            throw StartFailure(message: Self.startFailure(error, configuration: shown))
+        }
     }
+
+    /// One line on why the gateway could not start, and what to do about it.
+    static func startFailure(_ error: any Error, configuration: GatewayConfiguration) -> String {
+        if let error = error as? IOError, error.errnoCode == EADDRINUSE {
+            return "port \(configuration.port) on \(configuration.host) is in use: stop what holds it, or start with --port N (0 picks a free one)"
+        }
+        if let error = error as? IOError, error.errnoCode == EACCES {
+            return "not allowed to listen on port \(configuration.port) on \(configuration.host): pick a port above 1023 (--port)"
+        }
+        if let error = error as? ConfigurationError { return error.message }
+        return "the gateway could not start: \(error)"
+    }
+}
+
+/// Why `aigw serve` could not start, in one line (exit status 1, no usage text).
+struct StartFailure: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

@@ -153,3 +153,24 @@ def test_routes_commands(gateway):
     assert json.loads(aigw(gateway, "routes", "list", "-g", "cli-routes", "--json").stdout)[0]["deployment"]["version_id"] == v1
     missing = aigw(gateway, "routes", "show", "nope", "-g", "cli-routes", check=False)
     assert missing.returncode != 0 and "'nope'" in missing.stderr
+
+
+def test_start_failures_say_what_to_do_in_one_line_and_crash_nothing(gateway, tmp_path):
+    def start(*args):
+        return subprocess.run([str(AIGW), "serve", *args], capture_output=True, text=True, timeout=60, cwd=tmp_path)
+
+    busy = start("--port", str(gateway.port), "--database", f"sqlite:{tmp_path}/busy.sqlite")
+    assert busy.returncode == 1, busy.stderr
+    assert f"port {gateway.port} on 127.0.0.1 is in use" in busy.stderr and "--port" in busy.stderr
+    assert "Fatal" not in busy.stderr and "Backtrac" not in busy.stderr and len(busy.stderr.strip().splitlines()) == 1
+
+    unopenable = start("--port", "0", "--database", "/nonexistent/dir/aigw.sqlite")
+    assert unopenable.returncode != 0 and "cannot be opened" in unopenable.stderr and "Fatal" not in unopenable.stderr
+
+    config = tmp_path / "bad.json"
+    config.write_text('{"listen": {"port": "eighty"}}')
+    bad = start("--config", str(config))
+    assert bad.returncode != 0 and "listen.port" in bad.stderr and "Fatal" not in bad.stderr
+
+    unreachable = start("--port", "0", "--database", "postgres://aigw@127.0.0.1:1/none")
+    assert unreachable.returncode != 0 and "Fatal" not in unreachable.stderr and "Backtrac" not in unreachable.stderr
