@@ -37,6 +37,7 @@ struct AIGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aigw",
         abstract: "A self-hosted AI gateway that speaks Cloudflare AI Gateway's URLs, headers and API.",
+        version: "aigw 0.21.0 (development)",
         subcommands: [
             Serve.self, MockUpstream.self, LogsCommand.self, GatewaysCommand.self, TokensCommand.self, URLCommand.self,
             SpendCommand.self, LogManagementCommand.self, RoutesCommand.self, BenchLogs.self,

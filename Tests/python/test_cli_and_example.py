@@ -174,3 +174,20 @@ def test_start_failures_say_what_to_do_in_one_line_and_crash_nothing(gateway, tm
 
     unreachable = start("--port", "0", "--database", "postgres://aigw@127.0.0.1:1/none")
     assert unreachable.returncode != 0 and "Fatal" not in unreachable.stderr and "Backtrac" not in unreachable.stderr
+
+
+def test_cli_asks_before_deleting_every_log_and_says_which_gateway_to_pass(gateway):
+    aigw(gateway, "gateways", "create", "confirm")
+    request = urllib.request.Request(gateway.gateway_url("confirm", "openai") + "/chat/completions",
+                                     data=b'{"model":"gpt-4o-mini","messages":[]}', headers={"content-type": "application/json"})
+    log_id = urllib.request.urlopen(request, timeout=30).headers["cf-aig-log-id"]
+    gateway.wait_for_log(log_id)
+    refused = aigw(gateway, "logs", "delete", "-g", "confirm", check=False)
+    assert refused.returncode != 0 and "--all" in refused.stderr
+    assert len(json.loads(aigw(gateway, "logs", "list", "-g", "confirm", "--json").stdout)) == 1
+    assert "deleted 1 logs" in aigw(gateway, "logs", "delete", "-g", "confirm", "--all").stdout
+
+    no_gateway = aigw(gateway, "logs", "list", check=False)
+    assert no_gateway.returncode != 0 and "pass -g GATEWAY" in no_gateway.stderr and "confirm" in no_gateway.stderr
+    version = subprocess.run([str(AIGW), "--version"], capture_output=True, text=True, timeout=30)
+    assert version.returncode == 0 and version.stdout.startswith("aigw ")

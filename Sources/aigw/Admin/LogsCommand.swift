@@ -11,7 +11,8 @@ struct LogsCommand: AsyncParsableCommand {
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List logs, newest first.")
         @OptionGroup var server: ServerOptions
-        @Option(name: [.short, .long], help: "The gateway.") var gateway = "default"
+        @Option(name: [.short, .long], help: "The gateway (without it: the gateway named default, if there is one).")
+        var gateway: String?
         @Option(name: .long, help: "Filter, e.g. provider:eq:openai,groq or duration:gt:500 (repeatable).")
         var filter: [FilterArgument] = []
         @Option(name: .long, help: "Free text to look for.") var search: String?
@@ -22,8 +23,15 @@ struct LogsCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runAdmin {
-                let result = try await server.client().listLogs(
-                    gateway: gateway, page: page, perPage: perPage, filters: filter.map(\.filter), search: search,
+                let client = try server.client()
+                if gateway == nil, (try? await client.gateway(id: "default")) == nil {
+                    let names = try await client.listGateways(perPage: 100).items.map(\.id)
+                    throw ValidationError(
+                        "pass -g GATEWAY: there is no gateway named default"
+                            + (names.isEmpty ? " (and no gateway yet)" : "; gateways: \(names.joined(separator: ", "))"))
+                }
+                let result = try await client.listLogs(
+                    gateway: gateway ?? "default", page: page, perPage: perPage, filters: filter.map(\.filter), search: search,
                     orderBy: orderBy, descending: !ascending)
                 if server.json { return try server.printJSON(result.items) }
                 var table = TextTable(headers: ["ID", "CREATED", "PROVIDER", "MODEL", "STATUS", "TOKENS", "MS", "FEEDBACK", "SCORE"])
@@ -99,11 +107,21 @@ struct LogsCommand: AsyncParsableCommand {
     }
 
     struct Delete: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Delete the logs matching the filters (all without any).")
+        static let configuration = CommandConfiguration(
+            abstract: "Delete the logs matching the filters (every log of the gateway only with --all).")
         @OptionGroup var server: ServerOptions
         @Option(name: [.short, .long], help: "The gateway.") var gateway = "default"
         @Option(name: .long, help: "Filter, e.g. success:eq:false (repeatable).") var filter: [FilterArgument] = []
         @Option(name: .long, help: "Delete at most this many (oldest first).") var limit: Int?
+        @Flag(name: .long, help: "Confirm deleting every log of the gateway (needed when no filter or limit is given).")
+        var all = false
+
+        func validate() throws {
+            if filter.isEmpty, limit == nil, !all {
+                throw ValidationError(
+                    "this would delete every log of gateway \(gateway): pass --all to confirm, or narrow it with --filter or --limit")
+            }
+        }
 
         func run() async throws {
             try await runAdmin {
