@@ -131,6 +131,26 @@ def wrk(url: str, connections: int, seconds: int, headers: dict | None = None, t
     return result
 
 
+def side_by_side(targets: dict, duration: int, rounds: int) -> dict:
+    """Two or more wrk targets (name -> (url, headers, body)) taken in turn, round after round, at
+    c=32 and c=1: each target's medians, and the last target's ratio to the first (req/s at
+    c=32) and what it adds (p50 at c=1)."""
+    runs: dict = {}
+    for _ in range(rounds):
+        for name, (url, headers, body) in targets.items():
+            runs.setdefault(name, {}).setdefault("c32", []).append(wrk(url, 32, duration, headers, body=body))
+            runs[name].setdefault("c1", []).append(wrk(url, 1, duration, headers, threads=1, body=body))
+    result = {name: {"requests_per_second_c32": statistics.median(r["requests_per_second"] for r in by_c["c32"]),
+                     "p50_us_c1": statistics.median(r["p50_us"] for r in by_c["c1"]),
+                     "p99_us_c1": statistics.median(r["p99_us"] for r in by_c["c1"]),
+                     "non_2xx": sum(r["non_2xx"] for r in by_c["c32"] + by_c["c1"])}
+              for name, by_c in runs.items()}
+    first, last = result[next(iter(targets))], result[list(targets)[-1]]
+    result["ratio_requests_per_second"] = round(last["requests_per_second_c32"] / first["requests_per_second_c32"], 3)
+    result["added_p50_us_c1"] = round(last["p50_us_c1"] - first["p50_us_c1"], 1)
+    return result
+
+
 def median_run(rounds: list[dict], key: str) -> dict:
     """The run whose `key` is the median of the rounds (the lower middle one for an even
     count), with every round's value beside it."""

@@ -9,7 +9,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import tempfile
 import time
 import urllib.request
@@ -42,20 +41,7 @@ def run(aigw: str, duration: int = 5, rounds: int = 3) -> dict:
                                              headers={"content-type": "application/json"})
             urllib.request.urlopen(request, timeout=30).read()
         url = f"http://127.0.0.1:{port}/v1/local/bench/compat/chat/completions"
-        runs: dict = {}
-        for _ in range(rounds):
-            for name, body in BODIES.items():
-                runs.setdefault(name, {}).setdefault("c32", []).append(bench.wrk(url, 32, duration, body=body))
-                runs[name].setdefault("c1", []).append(bench.wrk(url, 1, duration, threads=1, body=body))
-        result = {name: {"requests_per_second_c32": statistics.median(r["requests_per_second"] for r in by_c["c32"]),
-                         "p50_us_c1": statistics.median(r["p50_us"] for r in by_c["c1"]),
-                         "p99_us_c1": statistics.median(r["p99_us"] for r in by_c["c1"]),
-                         "non_2xx": sum(r["non_2xx"] for r in by_c["c32"] + by_c["c1"])}
-                  for name, by_c in runs.items()}
-        result["ratio_requests_per_second"] = round(
-            result["route"]["requests_per_second_c32"] / result["direct"]["requests_per_second_c32"], 3)
-        result["added_p50_us_c1"] = round(result["route"]["p50_us_c1"] - result["direct"]["p50_us_c1"], 1)
-        return result
+        return bench.side_by_side({name: (url, None, body) for name, body in BODIES.items()}, duration, rounds)
     finally:
         gateway.stop()
         upstream.stop()

@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
@@ -39,21 +38,9 @@ def measure(aigw: str, database: str, upstream_port: int, workdir: Path, duratio
                             env=env, cwd=workdir, port=port)
     try:
         time.sleep(1)
-        runs: dict = {}
-        for _ in range(rounds):
-            for name in ("plain", "budgeted"):
-                url = f"http://127.0.0.1:{port}/v1/local/{name}/openai/chat/completions"
-                runs.setdefault(name, {}).setdefault("c32", []).append(bench.wrk(url, 32, duration, HEADERS))
-                runs[name].setdefault("c1", []).append(bench.wrk(url, 1, duration, HEADERS, threads=1))
-        result = {}
-        for name, by_c in runs.items():
-            result[name] = {"requests_per_second_c32": statistics.median(r["requests_per_second"] for r in by_c["c32"]),
-                            "p50_us_c1": statistics.median(r["p50_us"] for r in by_c["c1"]),
-                            "p99_us_c1": statistics.median(r["p99_us"] for r in by_c["c1"])}
-        plain, budgeted = result["plain"], result["budgeted"]
-        result["ratio_requests_per_second"] = round(budgeted["requests_per_second_c32"] / plain["requests_per_second_c32"], 3)
-        result["added_p50_us_c1"] = round(budgeted["p50_us_c1"] - plain["p50_us_c1"], 1)
-        return result
+        base = f"http://127.0.0.1:{port}/v1/local"
+        return bench.side_by_side({name: (f"{base}/{name}/openai/chat/completions", HEADERS, bench.CHAT)
+                                   for name in ("plain", "budgeted")}, duration, rounds)
     finally:
         gateway.stop()
 

@@ -78,12 +78,7 @@ extension GatewayPipeline {
             let verdict = await Self.scan(whole, with: dlp, request: false)
             if verdict.action != nil {
                 verdicts.append((verdict, "RESPONSE"))
-                log?.update { record in
-                    var combined = record.dlp ?? LogDLP(action: verdict.action!, findings: [])
-                    combined.findings += Self.logDLP(verdict, check: "RESPONSE").findings
-                    combined.action = Self.stronger(combined.action, verdict.action!)
-                    record.dlp = combined
-                }
+                log?.update { $0.addDLP(Self.logDLP(verdict, check: "RESPONSE")) }
                 if verdict.blocks { throw .dlpBlocked(request: false, header: DLPScanner.header(verdict, check: "RESPONSE")) }
                 if verdict.action == "REDACT" { whole = DLPScanner.redact(whole, verdict.redactions) }
             }
@@ -115,20 +110,14 @@ extension GatewayPipeline {
         if verdicts.count == 1 { return DLPScanner.header(verdicts[0].0, check: verdicts[0].1) }
         let parts = verdicts.compactMap { verdict, check in try? JSONValue(json: Data(DLPScanner.header(verdict, check: check).utf8)).objectValue }
         let findings = parts.flatMap { $0["findings"]?.arrayValue ?? [] }
-        let action = verdicts.map { $0.0.action ?? "FLAG" }.reduce("FLAG", stronger)
+        let action = verdicts.map { $0.0.action ?? "FLAG" }.reduce("FLAG", DLPStreamFilter.stronger)
         return String(decoding: JSONValue.object(["findings": .array(findings), "action": .string(action)]).jsonData(), as: UTF8.self)
     }
-
-    static func stronger(_ a: String, _ b: String) -> String { DLPStreamFilter.stronger(a, b) }
 
     static let dlpHeader = HTTPField.Name(GatewayHeader.dlp)!
 
     static func logDLP(_ verdict: DLPVerdict, check: String) -> LogDLP {
-        LogDLP(
-            action: verdict.action ?? "FLAG",
-            findings: verdict.findings.map {
-                LogDLP.Finding(profile: $0.profile, check: check, start: $0.range.lowerBound, end: $0.range.upperBound, policyIDs: $0.policyIDs)
-            })
+        LogDLP(action: verdict.action ?? "FLAG", findings: verdict.findings, check: check)
     }
 
     // MARK: The guard
@@ -359,5 +348,29 @@ extension GatewayError {
             code: request ? 2029 : 2030, httpStatus: 424,
             message: request ? "Prompt blocked by data loss prevention" : "Response blocked by data loss prevention",
             headers: [(GatewayHeader.dlp, header)])
+    }
+}
+
+extension LogDLP {
+    /// A verdict's findings as a log keeps them (positions, never text).
+    init(action: String, findings: [DLPFinding], check: String) {
+        self.init(
+            action: action,
+            findings: findings.map {
+                Finding(profile: $0.profile, check: check, start: $0.range.lowerBound, end: $0.range.upperBound, policyIDs: $0.policyIDs)
+            })
+    }
+}
+
+extension LogRecord {
+    /// Adds an answer's DLP findings to the request's, keeping the stronger action.
+    mutating func addDLP(_ found: LogDLP) {
+        guard var combined = dlp else {
+            dlp = found
+            return
+        }
+        combined.findings += found.findings
+        combined.action = DLPStreamFilter.stronger(combined.action, found.action)
+        dlp = combined
     }
 }

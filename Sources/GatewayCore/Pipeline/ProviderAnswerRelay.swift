@@ -61,15 +61,7 @@ public struct ProviderAnswerRelay: AnswerStream {
 
     /// Adds what DLP found in the stream to the log.
     private func recordDLP(_ filter: DLPStreamFilter) {
-        let findings = filter.findings.map {
-            LogDLP.Finding(profile: $0.profile, check: "RESPONSE", start: $0.range.lowerBound, end: $0.range.upperBound, policyIDs: $0.policyIDs)
-        }
-        log?.update { record in
-            var combined = record.dlp ?? LogDLP(action: filter.action ?? "FLAG", findings: [])
-            combined.findings += findings
-            combined.action = DLPStreamFilter.stronger(combined.action, filter.action ?? "FLAG")
-            record.dlp = combined
-        }
+        log?.update { $0.addDLP(LogDLP(action: filter.action ?? "FLAG", findings: filter.findings, check: "RESPONSE")) }
     }
 
     /// Whether the body is copied as it passes: for the log, or to read the usage it is charged for.
