@@ -34,6 +34,10 @@ public enum GatewayHeader {
     public static let backoff = "cf-aig-backoff"
     /// Which stored provider key to use.
     public static let byokAlias = "cf-aig-byok-alias"
+    /// The caller's trace id (32 hex digits): the request's span joins that trace.
+    public static let otelTraceID = "cf-aig-otel-trace-id"
+    /// The caller's span id (16 hex digits): the request's span is its child.
+    public static let otelParentSpanID = "cf-aig-otel-parent-span-id"
 
     /// Legacy spelling of ``cacheTTL``, still accepted.
     public static let legacyCacheTTL = "cf-cache-ttl"

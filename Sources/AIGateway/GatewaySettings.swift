@@ -30,6 +30,12 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
     public var guardrails: GuardrailSettings?
     /// Data loss prevention (SPEC section 11), or nil for none.
     public var dlp: DLPSettings?
+    /// Where the gateway's spans are exported over OTLP (SPEC section 11), or nil for nowhere.
+    public var otel: [OTelExporter]?
+    /// Whether stored logs are also exported, sealed with ``logpushPublicKey`` (SPEC section 11).
+    public var logpush: Bool
+    /// The RSA public key (PEM) Logpush seals each log's bodies and metadata for.
+    public var logpushPublicKey: String?
     /// Default attempts per request (1 to 5).
     public var retryMaxAttempts: Int?
     /// Default milliseconds between attempts.
@@ -55,6 +61,9 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
         self.spendLimits = nil
         self.guardrails = nil
         self.dlp = nil
+        self.otel = nil
+        self.logpush = false
+        self.logpushPublicKey = nil
         self.retryMaxAttempts = nil
         self.retryDelay = nil
         self.retryBackoff = nil
@@ -74,7 +83,8 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
         case logManagementStrategy = "log_management_strategy"
         case logRetentionDays = "log_retention_days"
         case spendLimits = "spend_limits"
-        case guardrails, dlp
+        case guardrails, dlp, otel, logpush
+        case logpushPublicKey = "logpush_public_key"
         case retryMaxAttempts = "retry_max_attempts"
         case retryDelay = "retry_delay"
         case retryBackoff = "retry_backoff"
@@ -101,6 +111,9 @@ public struct GatewaySettings: Sendable, Hashable, Codable {
         spendLimits = try container.decodeIfPresent(SpendLimits.self, forKey: .spendLimits)
         guardrails = try container.decodeIfPresent(GuardrailSettings.self, forKey: .guardrails)
         dlp = try container.decodeIfPresent(DLPSettings.self, forKey: .dlp)
+        otel = try container.decodeIfPresent([OTelExporter].self, forKey: .otel)
+        logpush = try container.decodeIfPresent(Bool.self, forKey: .logpush) ?? false
+        logpushPublicKey = try container.decodeIfPresent(String.self, forKey: .logpushPublicKey)
         retryMaxAttempts = try container.decodeIfPresent(Int.self, forKey: .retryMaxAttempts)
         retryDelay = try container.decodeIfPresent(Int.self, forKey: .retryDelay)
         retryBackoff = try container.decodeIfPresent(String.self, forKey: .retryBackoff)

@@ -65,7 +65,7 @@ public enum GatewayApplication {
         let upstream = try UpstreamClient(
             connectionsPerHost: configuration.upstreamConnectionsPerHost,
             idleConnectionsPerHost: configuration.upstreamIdleConnectionsPerHost)
-        let features = try features(configuration: configuration, store: store, prices: prices, logger: logger)
+        let features = try features(configuration: configuration, store: store, prices: prices, metrics: metrics, logger: logger)
         let providers = try ProviderTable(
             overrides: configuration.providers, environment: environment, accountID: configuration.accountID,
             custom: features.customProviders)
@@ -122,34 +122,43 @@ public enum GatewayApplication {
         configuration: GatewayConfiguration, store: any DataStore, writer: LogWriter, gateways: GatewayDirectory,
         features: GatewayFeatures, upstream: UpstreamClient, logger: Logger
     ) -> [any Service] {
-        [
+        let services: [(any Service)?] = [
             store,
             // Stops just before the store closes: spend not yet written is written.
             ShutdownAction(name: "spend counters") { await features.spendLimiter.ledger.flush() },
+            // Stops after the log writer: the spans of the last logs it writes are still sent.
+            features.spans,
             writer,
             GatewayPersistence(directory: gateways, store: store, logger: logger),
             ShutdownAction(name: "upstream client") { try await upstream.shutdown() },
             ResponseCache.Eviction(cache: features.cache, interval: .milliseconds(configuration.cache.evictionIntervalMs)),
             FreedMemoryReturn(logger: logger),
-        ] + [store.makeStateSync(directory: gateways, features: features, logger: logger)].compactMap { $0 }
+            store.makeStateSync(directory: gateways, features: features, logger: logger),
+        ]
+        return services.compactMap { $0 }
     }
 
     /// The pipeline's features, each as the store can provide it: with a store several
     /// processes share, rate limits and the shared cache tier live in it.
     /// Run tokens and provider keys are read in when the store runs (``load(configuration:store:into:features:)``).
-    static func features(configuration: GatewayConfiguration, store: any DataStore, prices: PriceTable, logger: Logger) throws
-        -> GatewayFeatures
-    {
-        GatewayFeatures(
+    static func features(
+        configuration: GatewayConfiguration, store: any DataStore, prices: PriceTable, metrics: GatewayMetrics, logger: Logger
+    ) throws -> GatewayFeatures {
+        let cipher = try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))
+        return GatewayFeatures(
             rateLimiter: store.makeRateLimiter(logger: logger),
             runTokens: RunTokens(),
-            providerKeys: ProviderKeys(cipher: try configuration.masterKey.map(ProviderKeyCipher.init(masterKey:))),
+            providerKeys: ProviderKeys(cipher: cipher),
             cache: ResponseCache(
                 maxBytes: configuration.cache.maxBytes, maxEntryBytes: configuration.cache.maxEntryBytes,
                 shared: configuration.cache.shared ? store.makeSharedCacheTier() : nil),
             spendLimiter: SpendLimiter(
                 ledger: store.makeSpendLedger(logger: logger), prices: prices,
-                failClosed: configuration.spendLimitsFailClosed, logger: logger))
+                failClosed: configuration.spendLimitsFailClosed, logger: logger),
+            spans: try SpanExporter(
+                cipher: cipher, metrics: metrics, logger: logger, version: GatewayVersion.current,
+                capacity: configuration.spanExport.queueCapacity, batchSize: configuration.spanExport.batchSize,
+                interval: .milliseconds(configuration.spanExport.intervalMs), timeout: .milliseconds(configuration.spanExport.timeoutMs)))
     }
 
     /// Everything but the provider calls: health, metrics, the management REST API and the dashboard.

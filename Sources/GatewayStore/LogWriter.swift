@@ -202,9 +202,10 @@ public final class LogWriter: LogSink, Service {
         await withTaskGroup(of: Void.self) { inserts in
             var inserting = false
             for start in stride(from: 0, to: records.count, by: settings.batchSize) {
-                let stored = records[start..<min(start + settings.batchSize, records.count)].map {
-                    $0.finalized(prices: prices)
-                }
+                let batch = records[start..<min(start + settings.batchSize, records.count)]
+                let stored = batch.map { $0.finalized(prices: prices) }
+                // A request with exporters gets each log's span, now that its fields are known.
+                for (record, log) in zip(batch, stored) { record.trace?.addLog(log, record: record) }
                 if inserting { await inserts.next() }
                 inserts.addTask { await self.insert(stored) }
                 inserting = true

@@ -1,4 +1,5 @@
 import ArgumentParser
+import GatewayCore
 import GatewayServer
 import Logging
 
@@ -37,7 +38,7 @@ struct AIGW: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "aigw",
         abstract: "A self-hosted AI gateway that speaks Cloudflare AI Gateway's URLs, headers and API.",
-        version: "aigw 0.21.0 (development)",
+        version: "aigw \(GatewayVersion.current) (development)",
         subcommands: [
             Serve.self, MockUpstream.self, LogsCommand.self, GatewaysCommand.self, TokensCommand.self, URLCommand.self,
             SpendCommand.self, LogManagementCommand.self, RoutesCommand.self, BenchLogs.self,

@@ -51,6 +51,12 @@ public struct GatewayConfiguration: Sendable, Equatable {
     /// When spend counters shared in PostgreSQL cannot be read: refuse the request (true,
     /// 503 code 2051) or let it through with a warning (false, the default).
     public var spendLimitsFailClosed = false
+    /// How the gateways' spans wait for their OTLP exporters.
+    public var spanExport = SpanExportSettings()
+    /// The process's own traces, or nil (the default) for none.
+    public var tracing: ProcessTracingSettings?
+    /// Where Logpush writes the logs of gateways that export them, or nil for nowhere.
+    public var logpush: LogpushDestinationSettings?
 
     public init() {}
 
@@ -131,6 +137,9 @@ public struct GatewayConfiguration: Sendable, Equatable {
         guard logQueue.capacity > 0, logQueue.batchSize > 0, logQueue.flushIntervalMs > 0 else {
             throw ConfigurationError("log_queue: capacity, batch_size and flush_interval_ms must be positive")
         }
+        try spanExport.validate()
+        try tracing?.validate()
+        try logpush?.validate()
         for id in gateways.keys {
             do { try GatewayDirectory.validate(id: id) } catch let error as GatewayError {
                 throw ConfigurationError("gateways: \(error.message)")
@@ -255,6 +264,8 @@ extension GatewayConfiguration: Decodable {
         case prices, cache, clients
         case masterKey = "master_key"
         case spendLimitsFailClosed = "spend_limits_fail_closed"
+        case spanExport = "span_export"
+        case tracing, logpush
     }
 
     private struct Listen: Decodable {
@@ -292,6 +303,9 @@ extension GatewayConfiguration: Decodable {
         clients = try container.decodeIfPresent(ClientLimits.self, forKey: .clients) ?? clients
         spendLimitsFailClosed =
             try container.decodeIfPresent(Bool.self, forKey: .spendLimitsFailClosed) ?? spendLimitsFailClosed
+        spanExport = try container.decodeIfPresent(SpanExportSettings.self, forKey: .spanExport) ?? spanExport
+        tracing = try container.decodeIfPresent(ProcessTracingSettings.self, forKey: .tracing)
+        logpush = try container.decodeIfPresent(LogpushDestinationSettings.self, forKey: .logpush)
         // Gateways are checked by the same rules as the management API's bodies.
         let decodedGateways = try container.decodeIfPresent([String: JSONValue].self, forKey: .gateways) ?? [:]
         for (id, value) in decodedGateways {

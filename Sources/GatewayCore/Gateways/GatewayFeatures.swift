@@ -15,14 +15,17 @@ public struct GatewayFeatures: Sendable {
     public let routes: DynamicRouteRegistry
     /// The gateways' DLP settings, compiled.
     public let protection = ProtectionCache()
+    /// Where the spans of gateways with `otel` exporters go; nil when nothing exports them.
+    public let spans: SpanExporter?
 
     /// Features over these parts; spend counted in this process unless `spendLimiter` says otherwise.
     public init(
         rateLimiter: any RateLimiting, runTokens: RunTokens, providerKeys: ProviderKeys, cache: ResponseCache,
         spendLimiter: SpendLimiter = SpendLimiter(ledger: LocalSpendLedger(), prices: .empty),
         customProviders: CustomProviderRegistry = CustomProviderRegistry(),
-        routes: DynamicRouteRegistry = DynamicRouteRegistry()
+        routes: DynamicRouteRegistry = DynamicRouteRegistry(), spans: SpanExporter? = nil
     ) {
+        self.spans = spans
         self.routes = routes
         self.customProviders = customProviders
         self.rateLimiter = rateLimiter

@@ -32,6 +32,11 @@ public struct RequestDirectives: Sendable, Equatable {
     /// `cf-aig-custom-cost`: the caller's price, which replaces the price table's.
     public var customCost: CustomCost?
 
+    /// `cf-aig-otel-trace-id`: the caller's trace (16 bytes), which the request's spans join.
+    public var otelTraceID: [UInt8]?
+    /// `cf-aig-otel-parent-span-id`: the caller's span (8 bytes), the request span's parent.
+    public var otelParentSpanID: [UInt8]?
+
     /// No directives.
     public init() {}
 
@@ -76,6 +81,18 @@ public struct RequestDirectives: Sendable, Equatable {
         if let alias = fields[GatewayHeader.byokAlias] {
             guard !alias.isEmpty else { throw GatewayError.badHeader(GatewayHeader.byokAlias, "must not be empty") }
             byokAlias = alias
+        }
+        if let value = fields[GatewayHeader.otelTraceID] {
+            guard let id = TraceContext.id(hex: value, bytes: 16) else {
+                throw GatewayError.badHeader(GatewayHeader.otelTraceID, "must be 32 hexadecimal digits, not all zero")
+            }
+            otelTraceID = id
+        }
+        if let value = fields[GatewayHeader.otelParentSpanID] {
+            guard let id = TraceContext.id(hex: value, bytes: 8) else {
+                throw GatewayError.badHeader(GatewayHeader.otelParentSpanID, "must be 16 hexadecimal digits, not all zero")
+            }
+            otelParentSpanID = id
         }
     }
 

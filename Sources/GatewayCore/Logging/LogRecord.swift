@@ -52,6 +52,13 @@ public struct LogRecord: Sendable {
     public var dlp: LogDLP?
     /// What the guardrails found and did.
     public var guardrails: LogGuardrails?
+    /// The request's spans, when its gateway exports them (`otel`): the log writer adds this
+    /// log's span once its fields are derived.
+    public var trace: RequestTrace?
+    /// This attempt's span id (sent upstream in `traceparent`).
+    public var spanID: [UInt8]?
+    /// Whether the stored log is also exported by Logpush (its gateway's `logpush`).
+    public var logpush = false
 
     /// A record for a request just arrived.
     public init(id: String, gatewayID: String, provider: String, path: String, createdAt: Date, captureCap: Int) {
@@ -105,7 +112,7 @@ public struct LogRecord: Sendable {
             responseHead: responseHead?.text, responseHeadComplete: responseHead?.complete ?? false,
             createdAt: createdAt, eventID: eventID.map(LogText.indexed), feedback: nil, score: nil,
             error: error.map(LogText.storable), route: route, dlp: dlp, guardrails: guardrails)
-        return StoredLog(log: log, requestBody: storedRequest, responseBody: storedResponse, usage: usage)
+        return StoredLog(log: log, requestBody: storedRequest, responseBody: storedResponse, usage: usage, logpush: logpush)
     }
 }
 
@@ -119,4 +126,15 @@ public struct StoredLog: Sendable {
     public var responseBody: [UInt8]?
     /// The usage read from the answer, including cache reads and writes.
     public var usage: TokenUsage
+    /// Whether Logpush exports the log once it is stored.
+    public var logpush: Bool
+
+    /// A stored log of these parts.
+    public init(log: AIGatewayLog, requestBody: [UInt8]?, responseBody: [UInt8]?, usage: TokenUsage, logpush: Bool = false) {
+        self.log = log
+        self.requestBody = requestBody
+        self.responseBody = responseBody
+        self.usage = usage
+        self.logpush = logpush
+    }
 }

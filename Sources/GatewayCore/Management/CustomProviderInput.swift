@@ -87,30 +87,30 @@ public enum CustomProviderInput {
 
     /// The extra headers: a JSON object (or its text, as Cloudflare's client sends it) of
     /// string values, with names and values HTTP allows; `null` or `{}` for none.
-    static func extraHeaders(_ value: JSONValue) throws -> [String: String] {
+    static func extraHeaders(_ value: JSONValue, field: String = "headers") throws -> [String: String] {
         var object = value
         if let text = value.stringValue {
             guard let parsed = try? JSONValue(json: Data(text.utf8)) else {
-                throw ManagementError.badInput("headers", "must be a JSON object of header names to values")
+                throw ManagementError.badInput(field, "must be a JSON object of header names to values")
             }
             object = parsed
         }
         if object == .null { return [:] }
         guard let members = object.objectValue, members.count <= 20 else {
-            throw ManagementError.badInput("headers", "must be a JSON object of at most 20 header names to values")
+            throw ManagementError.badInput(field, "must be a JSON object of at most 20 header names to values")
         }
         var headers: [String: String] = [:]
         for (name, value) in members {
             guard !name.isEmpty, name.utf8.allSatisfy(UpstreamRequestEncoder.isTokenByte) else {
-                throw ManagementError.badInput("headers.\(name)", "is not a valid header name")
+                throw ManagementError.badInput("\(field).\(name)", "is not a valid header name")
             }
             guard let text = value.stringValue, text.utf8.count <= 8192,
                 text.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F || $0 == 0x09 })
             else {
-                throw ManagementError.badInput("headers.\(name)", "must be a string HTTP allows in a header value")
+                throw ManagementError.badInput("\(field).\(name)", "must be a string HTTP allows in a header value")
             }
             guard !["host", "content-length", "transfer-encoding", "connection"].contains(name.lowercased()) else {
-                throw ManagementError.badInput("headers.\(name)", "is set by the gateway itself")
+                throw ManagementError.badInput("\(field).\(name)", "is set by the gateway itself")
             }
             headers[name.lowercased()] = text
         }

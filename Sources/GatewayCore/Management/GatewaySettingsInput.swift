@@ -5,12 +5,12 @@ import Foundation
 ///
 /// Fields present replace the current values, fields absent keep them (so an update may send
 /// only what changes). `null` resets a setting to "off". Cloudflare settings aigw does not
-/// implement (`dlp`, `logpush`, `zdr`, ...) are accepted and ignored, so Cloudflare's clients
+/// implement (`zdr`, `stripe`, ...) are accepted and ignored, so Cloudflare's clients
 /// can send their full bodies; any other key is a 400 naming it.
 public enum GatewaySettingsInput {
     /// Settings of Cloudflare's API that aigw accepts and does not act on.
     static let ignoredKeys: Set<String> = [
-        "byok_only", "log_classification", "logpush", "logpush_public_key", "otel",
+        "byok_only", "log_classification",
         "store_id", "stripe", "workers_ai_billing_mode", "zdr", "is_default", "created_at",
         "modified_at", "internal_id", "account_id", "account_tag",
     ]
@@ -32,8 +32,11 @@ public enum GatewaySettingsInput {
         return members
     }
 
-    /// Applies `members` to `settings`, checking each value.
-    public static func apply(_ members: [String: JSONValue], to settings: inout GatewaySettings) throws {
+    /// Applies `members` to `settings`, checking each value. `cipher` seals the credentials
+    /// of `otel` exporters (without one, exporters with headers are refused).
+    public static func apply(
+        _ members: [String: JSONValue], to settings: inout GatewaySettings, cipher: ProviderKeyCipher? = nil
+    ) throws {
         for (key, value) in members.sorted(by: { $0.key < $1.key }) {
             switch key {
             case "id":
@@ -66,6 +69,12 @@ public enum GatewaySettingsInput {
                 settings.guardrails = try ProtectionInput.guardrails(value)
             case "dlp":
                 settings.dlp = try ProtectionInput.dlp(value)
+            case "otel":
+                settings.otel = try TelemetryInput.exporters(value, gatewayID: settings.id, previous: settings.otel, cipher: cipher)
+            case "logpush":
+                settings.logpush = try bool(value, key) ?? false
+            case "logpush_public_key":
+                settings.logpushPublicKey = try TelemetryInput.publicKey(value)
             case "retry_max_attempts":
                 settings.retryMaxAttempts = try integer(value, key, in: 1...5)
             case "retry_delay":
@@ -81,6 +90,9 @@ public enum GatewaySettingsInput {
         if (settings.rateLimitingLimit == nil) != (settings.rateLimitingInterval == nil) {
             let missing = settings.rateLimitingLimit == nil ? "rate_limiting_limit" : "rate_limiting_interval"
             throw ManagementError.badInput(missing, "rate limiting needs both rate_limiting_limit and rate_limiting_interval")
+        }
+        if settings.logpush, settings.logpushPublicKey == nil {
+            throw ManagementError.badInput("logpush", "needs logpush_public_key: the RSA public key (PEM) the logs are sealed for")
         }
     }
 

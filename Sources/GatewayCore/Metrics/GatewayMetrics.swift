@@ -54,6 +54,41 @@ public struct GatewayMetrics: Sendable {
     /// Records dropped because the log queue was full.
     public func logsDropped(_ count: Int) { dropped.increment(by: count) }
 
+    /// Spans an exporter of `gateway` delivered.
+    public func spansExported(_ count: Int, gateway: String) {
+        Counter(label: "aigw_otel_spans_exported_total", dimensions: [("gateway", gateway)], factory: factory).increment(by: count)
+    }
+
+    /// Spans given up on: `reason` is `queue_full` (the exporter was down too long for its
+    /// bound) or `refused` (the collector answered 4xx).
+    public func spansDropped(_ count: Int, gateway: String, reason: String) {
+        guard count > 0 else { return }
+        Counter(label: "aigw_otel_spans_dropped_total", dimensions: [("gateway", gateway), ("reason", reason)], factory: factory)
+            .increment(by: count)
+    }
+
+    /// Spans waiting for all of a gateway's exporters.
+    public func spanBacklog(_ count: Int, gateway: String) {
+        Gauge(label: "aigw_otel_spans_queued", dimensions: [("gateway", gateway)], factory: factory).record(count)
+    }
+
+    /// Logs Logpush delivered.
+    public func logpushExported(_ count: Int) {
+        Counter(label: "aigw_logpush_logs_exported_total", dimensions: [], factory: factory).increment(by: count)
+    }
+
+    /// A Logpush delivery failed (it is retried).
+    public func logpushFailed() {
+        Counter(label: "aigw_logpush_failures_total", dimensions: [], factory: factory).increment()
+    }
+
+    /// How far Logpush is behind: the age of the oldest log not yet exported (0 when none),
+    /// and how many wait.
+    public func logpushBacklog(lagSeconds: Double, logs: Int) {
+        Gauge(label: "aigw_logpush_lag_seconds", dimensions: [], factory: factory).record(lagSeconds)
+        Gauge(label: "aigw_logpush_pending_logs", dimensions: [], factory: factory).record(logs)
+    }
+
     /// Logs not stored because their gateway's `log_management` limit with `STOP_INSERTING` was reached.
     public func logsNotStored(_ count: Int) {
         if count > 0 { notStored.increment(by: count) }

@@ -51,7 +51,7 @@ extension GatewayPipeline {
                 retry.id = ULID(date: retry.createdAt).description
                 log = startLog(retry, when: log != nil)
             }
-            let outcome = await forward(call, log: log, eventID: eventID, started: attemptStarted)
+            let outcome = await forward(call, log: log, eventID: eventID, started: attemptStarted, trace: draft.trace)
             let isLast = attempt == policy.maxAttempts
             let note = "attempt \(attempt) of \(policy.maxAttempts)"
             var retryAfterMs: Int?
@@ -85,17 +85,23 @@ extension GatewayPipeline {
 
     /// Sends one request upstream, waiting at most its timeout for the response head, and
     /// sets up the relay of the answer with the gateway's headers added.
-    func forward(_ call: ProviderCall, log: PendingLog?, eventID: String?, started: ContinuousClock.Instant) async
-        -> Attempt
-    {
+    func forward(
+        _ call: ProviderCall, log: PendingLog?, eventID: String?, started: ContinuousClock.Instant, trace: RequestTrace? = nil
+    ) async -> Attempt {
         let provider = call.provider
-        let upstreamRequest: UpstreamRequest
+        var upstreamRequest: UpstreamRequest
         do {
             upstreamRequest = try makeUpstreamRequest(call)
         } catch {
             return .failed(error as? GatewayError ?? .upstreamUnreachable(provider.slug.rawValue, reason: "\(error)"), log: log)
         }
+        // The attempt's span: the provider's own spans join the trace under it.
+        let spanID = trace?.newSpanID()
+        if let trace, let spanID {
+            upstreamRequest.headers.replaceOrAdd(name: "traceparent", value: trace.context.traceparent(spanID: spanID))
+        }
         log?.update { record in
+            record.spanID = spanID
             // On /compat the log shows the provider really called, and what it was sent.
             record.provider = provider.slug.rawValue
             record.path = call.path

@@ -19,6 +19,8 @@ extension GatewayPipeline {
         /// The prompt's text, which the guard reads beside the answer.
         var promptText: String
         var requestLogID: String?
+        /// The request's spans, which get one per check.
+        var trace: RequestTrace?
 
         var checksAnswerGuardrails: Bool { !(gateway.guardrails?.response.isEmpty ?? true) }
         var checksAnswerDLP: Bool { dlp?.checks(request: false) ?? false }
@@ -26,8 +28,8 @@ extension GatewayPipeline {
 
     /// Screens the request body: returns it (redacted when a policy says so), with the
     /// screening its answer will need; throws the block.
-    func screenRequest(_ body: ByteBuffer, gateway: GatewaySettings, log: PendingLog?) async throws(GatewayError)
-        -> (body: ByteBuffer, screening: AnswerScreening?)
+    func screenRequest(_ body: ByteBuffer, gateway: GatewaySettings, log: PendingLog?, trace: RequestTrace? = nil)
+        async throws(GatewayError) -> (body: ByteBuffer, screening: AnswerScreening?)
     {
         let dlp = features.protection.scanner(for: gateway)
         let guardrails = gateway.guardrails
@@ -36,7 +38,9 @@ extension GatewayPipeline {
         var requestVerdict: DLPVerdict?
         if let dlp, dlp.checks(request: true) {
             let bytes = Array(body.readableBytesView)
+            let scanStarted = Date()
             let verdict = await Self.scan(bytes, with: dlp, request: true)
+            trace?.addCheck("dlp request", start: scanStarted, end: Date(), attributes: Self.spanAttributes(verdict), failed: verdict.blocks)
             if verdict.action != nil {
                 requestVerdict = verdict
                 log?.update { $0.dlp = Self.logDLP(verdict, check: "REQUEST") }
@@ -46,12 +50,16 @@ extension GatewayPipeline {
         }
         let promptText = ScreenedText.extract(Array(body.readableBytesView), contentType: "application/json")
         if let guardrails, !guardrails.prompt.isEmpty {
+            let judgeStarted = Date()
             let judged = await judge(prompt: promptText, answer: nil, rules: guardrails.prompt, guardrails: guardrails, gateway: gateway, requestLogID: log?.id)
+            trace?.addCheck(
+                "guardrails prompt", start: judgeStarted, end: Date(), attributes: Self.spanAttributes(judged.log),
+                failed: judged.error(answer: false) != nil)
             log?.update { $0.guardrails = judged.log }
             if let error = judged.error(answer: false) { throw error }
         }
         let screening = AnswerScreening(
-            gateway: gateway, dlp: dlp, requestFindings: requestVerdict, promptText: promptText, requestLogID: log?.id)
+            gateway: gateway, dlp: dlp, requestFindings: requestVerdict, promptText: promptText, requestLogID: log?.id, trace: trace)
         return (body, screening.checksAnswerDLP || screening.checksAnswerGuardrails || requestVerdict != nil ? screening : nil)
     }
 
@@ -75,7 +83,10 @@ extension GatewayPipeline {
         }
         var verdicts: [(DLPVerdict, String)] = screening.requestFindings.map { [($0, "REQUEST")] } ?? []
         if screening.checksAnswerDLP, let dlp = screening.dlp {
+            let scanStarted = Date()
             let verdict = await Self.scan(whole, with: dlp, request: false)
+            screening.trace?.addCheck(
+                "dlp response", start: scanStarted, end: Date(), attributes: Self.spanAttributes(verdict), failed: verdict.blocks)
             if verdict.action != nil {
                 verdicts.append((verdict, "RESPONSE"))
                 log?.update { $0.addDLP(Self.logDLP(verdict, check: "RESPONSE")) }
@@ -85,9 +96,13 @@ extension GatewayPipeline {
         }
         if screening.checksAnswerGuardrails, let guardrails = screening.gateway.guardrails {
             let answerText = ScreenedText.extract(whole, contentType: contentType)
+            let judgeStarted = Date()
             let judged = await judge(
                 prompt: screening.promptText, answer: answerText, rules: guardrails.response, guardrails: guardrails, gateway: screening.gateway,
                 requestLogID: screening.requestLogID)
+            screening.trace?.addCheck(
+                "guardrails response", start: judgeStarted, end: Date(), attributes: Self.spanAttributes(judged.log),
+                failed: judged.error(answer: true) != nil)
             // The answer's verdict is kept unless it is a clean pass after the prompt's was not.
             log?.update { record in
                 if record.guardrails == nil || judged.log.action != "PASS" { record.guardrails = judged.log }
@@ -115,6 +130,22 @@ extension GatewayPipeline {
     }
 
     static let dlpHeader = HTTPField.Name(GatewayHeader.dlp)!
+
+    /// A DLP scan's span attributes: the action taken, if any, and the profiles found.
+    static func spanAttributes(_ verdict: DLPVerdict) -> [SpanAttribute] {
+        [
+            SpanAttribute("cf.aig.dlp.action", .string(verdict.action ?? "NONE")),
+            SpanAttribute("cf.aig.dlp.findings", .int(Int64(verdict.findings.count))),
+        ]
+    }
+
+    /// A guardrail check's span attributes: its action and the categories found.
+    static func spanAttributes(_ judged: LogGuardrails) -> [SpanAttribute] {
+        [
+            SpanAttribute("cf.aig.guardrails.action", .string(judged.action)),
+            SpanAttribute("cf.aig.guardrails.categories", .string(judged.categories.joined(separator: ","))),
+        ]
+    }
 
     static func logDLP(_ verdict: DLPVerdict, check: String) -> LogDLP {
         LogDLP(action: verdict.action ?? "FLAG", findings: verdict.findings, check: check)

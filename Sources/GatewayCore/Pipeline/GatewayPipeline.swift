@@ -76,6 +76,10 @@ public struct GatewayPipeline: Sendable {
             return errorResponse(error, log: log, started: started, provider: route.provider)
         }
         draft.apply(directives)
+        // The request's spans, when the gateway exports them (`otel`); they are sent once its
+        // last log is written.
+        draft.trace = requestTrace(gateway: gateway, directives: directives, headers: request.headers, start: createdAt)
+        defer { draft.trace?.pipelineDone() }
         let log = startLog(draft, when: gateway.collectLogs && directives.collectLog != false)
 
         // 5. The body, collected up to the cap (it is replayed on retries and logged), then
@@ -84,7 +88,7 @@ public struct GatewayPipeline: Sendable {
         let screening: AnswerScreening?
         do {
             body = try await collectBody(request)
-            (body, screening) = try await screenRequest(body, gateway: gateway, log: log)
+            (body, screening) = try await screenRequest(body, gateway: gateway, log: log, trace: draft.trace)
         } catch {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
@@ -168,11 +172,14 @@ public struct GatewayPipeline: Sendable {
         let steps: [UniversalStep]
         let body: ByteBuffer
         let screening: AnswerScreening?
+        var trace: RequestTrace?
+        defer { trace?.pipelineDone() }
         do {
             gateway = try gateways.resolve(gatewayID)
             if let refusal = await refusal(request, gateway: gateway) { throw refusal }
             directives = try RequestDirectives(headers: request.headers)
-            (body, screening) = try await screenRequest(try await collectBody(request), gateway: gateway, log: nil)
+            trace = requestTrace(gateway: gateway, directives: directives, headers: request.headers, start: Date())
+            (body, screening) = try await screenRequest(try await collectBody(request), gateway: gateway, log: nil, trace: trace)
             steps = try UniversalStep.parse(body, providers: providers)
         } catch {
             return errorResponse(error, log: nil, started: started, provider: nil)
@@ -183,6 +190,7 @@ public struct GatewayPipeline: Sendable {
             draft.step = index
             draft.requestContentType = "application/json"
             draft.apply(directives)
+            draft.trace = trace
             let log = startLog(draft, when: gateway.collectLogs && directives.collectLog != false)
             var headers = request.headers
             headers[.contentType] = "application/json"
@@ -275,9 +283,19 @@ public struct GatewayPipeline: Sendable {
 
     /// The draft of a request's log record, for a request (or Universal step) just begun.
     func logDraft(gateway: GatewaySettings, provider: String, path: String, createdAt: Date) -> LogRecord {
-        LogRecord(
+        var draft = LogRecord(
             id: ULID(date: createdAt).description, gatewayID: gateway.id, provider: provider, path: path,
             createdAt: createdAt, captureCap: configuration.logBodyCapBytes)
+        draft.logpush = gateway.logpush && gateway.logpushPublicKey != nil
+        return draft
+    }
+
+    /// The spans of a request to `gateway`, when it has exporters and this process exports.
+    func requestTrace(gateway: GatewaySettings, directives: RequestDirectives, headers: HTTPFields, start: Date) -> RequestTrace? {
+        guard let exporters = gateway.otel, !exporters.isEmpty, let sink = features.spans else { return nil }
+        return RequestTrace(
+            context: TraceContext.of(directives: directives, headers: headers), gatewayID: gateway.id, exporters: exporters,
+            sink: sink, start: start)
     }
 
     /// Starts a log from `draft` when the request is `logged`: the one place a log begins

@@ -69,7 +69,7 @@ struct GatewayEndpoints: Sendable {
             throw ManagementError.badInput("id", error.message)
         }
         var settings = GatewaySettings(id: id)
-        try GatewaySettingsInput.apply(members, to: &settings)
+        try GatewaySettingsInput.apply(members, to: &settings, cipher: features.providerKeys.cipher)
         let created = settings
         try await edits.run {
             guard directory.settings(id) == nil, try await store.createGateway(created) else {
@@ -84,7 +84,7 @@ struct GatewayEndpoints: Sendable {
     func update(id: String, members: [String: JSONValue]) async throws -> GatewaySettings {
         try await edits.run {
             var settings = try existing(id)
-            try GatewaySettingsInput.apply(members, to: &settings)
+            try GatewaySettingsInput.apply(members, to: &settings, cipher: features.providerKeys.cipher)
             settings.modifiedAt = Date()
             try await store.saveGateway(settings)
             directory.put(settings)

@@ -53,6 +53,8 @@ enum GatewayTables {
         let encoder = JSONEncoder()
         encoder.dateEncodingStrategy = .millisecondsSince1970
         encoder.outputFormatting = .sortedKeys
+        // Sealed secrets (an exporter's headers) are kept; the API never shows them.
+        encoder.userInfo[OTelExporter.storageKey] = true
         return encoder
     }()
 
