@@ -86,9 +86,10 @@ public enum GatewayApplication {
 
 
         let retention = LogRetention(store: store, management: logManagement, logger: logger) { gateways.all() }
-        let services = services(
+        let storeReady = ReadyGate()
+        let services = try services(
             configuration: configuration, store: store, writer: writer, gateways: gateways, features: features,
-            upstream: upstream, logger: logger) + [retention]
+            upstream: upstream, metrics: metrics, logger: logger, storeReady: storeReady) + [retention]
         // Hummingbird accepts connections; what happens on each is the gateway's own (GatewayHTTPChannel).
         let responder = GatewayResponder(
             providers: ProviderRoute(pipeline: pipeline), router: router.buildResponder(), logger: logger)
@@ -111,6 +112,7 @@ public enum GatewayApplication {
         application.beforeServerStarts {
             try await store.migrate()
             try await load(configuration: configuration, store: store, into: gateways, features: features)
+            storeReady.open()
         }
         return (application, Parts(pipeline: pipeline, store: store, writer: writer, registry: registry))
     }
@@ -120,12 +122,20 @@ public enum GatewayApplication {
     /// then auto-created gateways and every accepted log are written, then the store closes.
     static func services(
         configuration: GatewayConfiguration, store: any DataStore, writer: LogWriter, gateways: GatewayDirectory,
-        features: GatewayFeatures, upstream: UpstreamClient, logger: Logger
-    ) -> [any Service] {
+        features: GatewayFeatures, upstream: UpstreamClient, metrics: GatewayMetrics, logger: Logger, storeReady: ReadyGate
+    ) throws -> [any Service] {
+        // Logpush, when this process delivers: it stops after the log writer, so that the
+        // logs the writer stores last are exported before the open file is finished.
+        let logpush = try configuration.logpush.map { destination in
+            try LogpushExport(
+                store: store, settings: destination, gateways: { gateways.settings($0) }, status: features.logpush,
+                metrics: metrics, logger: logger, ready: storeReady)
+        }
         let services: [(any Service)?] = [
             store,
             // Stops just before the store closes: spend not yet written is written.
             ShutdownAction(name: "spend counters") { await features.spendLimiter.ledger.flush() },
+            logpush,
             // Stops after the log writer: the spans of the last logs it writes are still sent.
             features.spans,
             writer,

@@ -166,7 +166,7 @@ extension ProcessSharing {
 /// of the gateway's group, the first (so it stops last): its `run()` holds what the store
 /// needs while it is used (PostgreSQL's connection pool) and closes it at graceful shutdown.
 /// Used on its own, run it around the work with ``whileRunning(_:)``.
-public typealias DataStore = LogStore & GatewayRecordStore & CredentialStore & GatewayDocumentStore & ProcessSharing & Service
+public typealias DataStore = LogStore & GatewayRecordStore & CredentialStore & GatewayDocumentStore & ProcessSharing & LogpushStore & Service
 
 extension Service {
     /// Runs this service while `body` runs, then stops it: for a store used outside a

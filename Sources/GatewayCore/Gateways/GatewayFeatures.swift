@@ -17,6 +17,8 @@ public struct GatewayFeatures: Sendable {
     public let protection = ProtectionCache()
     /// Where the spans of gateways with `otel` exporters go; nil when nothing exports them.
     public let spans: SpanExporter?
+    /// How Logpush fares in this process (the dashboard shows it).
+    public let logpush = LogpushStatus()
 
     /// Features over these parts; spend counted in this process unless `spendLimiter` says otherwise.
     public init(

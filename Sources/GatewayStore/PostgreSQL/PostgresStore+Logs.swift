@@ -24,6 +24,10 @@ extension PostgresStore {
             for change in LogRollups.changes(for: added) {
                 _ = try await connection.query(Self.query(change.sql, change.values), logger: logger)
             }
+            // Logpush's queue gains what this batch stored, in its transaction.
+            if let queued = LogpushTables.enqueue(added, of: logs) {
+                _ = try await connection.query(Self.query(queued.sql, queued.values), logger: logger)
+            }
         }
     }
 

@@ -56,6 +56,7 @@ extension PostgresStore {
         (6, [SpendCounters.createTable(.postgres), SpendCounters.createWriters]),
         (7, LogColumns.addRouteColumns(.postgres)),
         (8, LogColumns.addProtectionColumns(.postgres)),
+        (9, LogpushTables.create(.postgres, postgres: true)),
     ]
 
     /// Brings the schema to the newest version, under an advisory lock so that processes

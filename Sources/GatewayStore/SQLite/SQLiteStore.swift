@@ -120,6 +120,7 @@ public final class SQLiteStore: DataStore {
         ),
         (8, LogColumns.addRouteColumns(.sqlite)),
         (9, LogColumns.addProtectionColumns(.sqlite)),
+        (10, LogpushTables.create(.sqlite, postgres: false)),
     ]
 
     public func migrate() async throws {
@@ -155,6 +156,10 @@ public final class SQLiteStore: DataStore {
             }
             // The rollups count what this batch inserted, in its transaction.
             for change in LogRollups.changes(for: added) { try await self.execute(change.sql, change.values.map(SQLiteData.init)) }
+            // Logpush's queue gains what this batch stored, in its transaction.
+            if let queued = LogpushTables.enqueue(added, of: logs) {
+                try await self.execute(queued.sql, queued.values.map(SQLiteData.init))
+            }
         }
     }
 
@@ -366,11 +371,11 @@ public final class SQLiteStore: DataStore {
 
     // MARK: - Statements
 
-    private func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws {
+    func execute(_ sql: String, _ binds: [SQLiteData] = []) async throws {
         try await connection.query(sql, binds) { _ in }
     }
 
-    private func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
+    func rows(_ sql: String, _ binds: [SQLiteData] = []) async throws -> [SQLiteRow] {
         try await connection.query(sql, binds)
     }
 
@@ -382,7 +387,7 @@ public final class SQLiteStore: DataStore {
 
     /// Runs `body` in one transaction, in its turn, rolled back if it throws. Only the log
     /// writer (and migrations) use this connection, so nothing else runs inside its transactions.
-    private func transaction(_ body: @Sendable () async throws -> Void) async throws {
+    func transaction(_ body: @Sendable () async throws -> Void) async throws {
         try await writes.run {
             try await self.execute("BEGIN IMMEDIATE")
             do {

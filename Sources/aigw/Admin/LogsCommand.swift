@@ -1,12 +1,13 @@
 import AIGateway
 import ArgumentParser
 import Foundation
+import GatewayCore
 
 /// `aigw logs list|get|patch|delete`: a gateway's logs through the management API.
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "List, read, annotate and delete a gateway's logs.",
-        subcommands: [List.self, Get.self, Patch.self, Delete.self])
+        subcommands: [List.self, Get.self, Patch.self, Delete.self, Decrypt.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List logs, newest first.")
@@ -128,6 +129,41 @@ struct LogsCommand: AsyncParsableCommand {
                 let deleted = try await server.client().deleteLogs(gateway: gateway, filters: filter.map(\.filter), limit: limit)
                 if server.json { return try server.printJSON(["deleted": deleted]) }
                 Console.line("deleted \(deleted) logs")
+            }
+        }
+    }
+
+    struct Decrypt: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Print Logpush files as NDJSON with their sealed fields opened.",
+            discussion: """
+                Reads gzip NDJSON files written by Logpush (README, "Log export") and prints each line with \
+                Metadata, RequestBody and ResponseBody decrypted with the RSA private key (PEM) whose public \
+                key the gateway has as logpush_public_key.
+                """)
+        @Option(name: .long, help: "The RSA private key, a PEM file (-----BEGIN PRIVATE KEY-----).")
+        var key: String
+        @Argument(help: "Logpush files (.ndjson.gz, or .ndjson.gz.partial while open).")
+        var files: [String]
+
+        func run() async throws {
+            let pem: String
+            do {
+                pem = try String(contentsOfFile: key, encoding: .utf8)
+            } catch {
+                throw ValidationError("cannot read the private key \(key): \(error.localizedDescription)")
+            }
+            for file in files {
+                guard let data = FileManager.default.contents(atPath: file) else {
+                    throw ValidationError("cannot read \(file)")
+                }
+                for (number, line) in try LogpushFileReader.lines(Array(data)).enumerated() {
+                    do {
+                        FileHandle.standardOutput.write(Data(try LogpushLine.decrypt(line, with: pem) + [UInt8(ascii: "\n")]))
+                    } catch {
+                        throw ValidationError("\(file), line \(number + 1): cannot be decrypted with this key: \(error)")
+                    }
+                }
             }
         }
     }

@@ -1,0 +1,82 @@
+import AIGateway
+import Foundation
+import GatewayCore
+
+/// The tables Logpush keeps its place in, in the same database as the logs:
+///
+/// - `logpush_outbox`: one row per stored log to export, written by the log batch's own
+///   transaction (so a log is stored if and only if it is queued for export), in the order
+///   logs were stored; a row goes once its log is delivered.
+/// - `logpush_state`: the exporter's file cursor (which file is open, and how many bytes of it
+///   are delivered), changed in the transaction that removes the delivered rows.
+/// - `logpush_lease`: which process exports, when several share one PostgreSQL database (an
+///   SQLite file has one process, which always exports).
+enum LogpushTables {
+    static func create(_ dialect: SQLDialect, postgres: Bool) -> [String] {
+        [
+            postgres
+                ? "CREATE TABLE logpush_outbox (seq BIGSERIAL PRIMARY KEY, gateway_id TEXT NOT NULL, log_id TEXT NOT NULL, created_at BIGINT NOT NULL)"
+                : "CREATE TABLE logpush_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, gateway_id TEXT NOT NULL, log_id TEXT NOT NULL, created_at INTEGER NOT NULL)",
+            "CREATE TABLE logpush_state (name TEXT PRIMARY KEY, value TEXT NOT NULL)",
+            "CREATE TABLE logpush_lease (id INTEGER PRIMARY KEY CHECK (id = 1), holder TEXT NOT NULL, expires_at \(dialect.typeName(.bigInteger)) NOT NULL)",
+        ]
+    }
+
+    /// Queues the logs of `added` that `batch` marks for export.
+    static func enqueue(_ added: [AIGatewayLog], of batch: [StoredLog]) -> (sql: String, values: [StoreValue])? {
+        let exported = Set(batch.lazy.filter(\.logpush).map(\.log.id))
+        guard !exported.isEmpty else { return nil }
+        let queued = added.filter { exported.contains($0.id) }
+        guard !queued.isEmpty else { return nil }
+        let sql =
+            "INSERT INTO logpush_outbox (gateway_id, log_id, created_at) VALUES "
+            + Array(repeating: "(?, ?, ?)", count: queued.count).joined(separator: ",")
+        let values = queued.flatMap { log -> [StoreValue] in
+            [.text(log.gatewayID), .text(log.id), .integer(Int(log.createdAt.timeIntervalSince1970 * 1000))]
+        }
+        return (sql, values)
+    }
+
+    /// The oldest queued logs, in order, with their rows (none for a log deleted since).
+    static func pending(logColumns: String) -> String {
+        "SELECT o.seq AS outbox_seq, o.gateway_id AS outbox_gateway, l.* FROM logpush_outbox o "
+            + "LEFT JOIN (SELECT \(logColumns) FROM logs) l ON l.id = o.log_id ORDER BY o.seq LIMIT ?"
+    }
+
+    /// Takes the lease for `holder` when it is free, expired or already its own.
+    static let claim =
+        "INSERT INTO logpush_lease (id, holder, expires_at) VALUES (1, ?, ?) ON CONFLICT (id) DO UPDATE "
+        + "SET holder = excluded.holder, expires_at = excluded.expires_at "
+        + "WHERE logpush_lease.holder = excluded.holder OR logpush_lease.expires_at < ?"
+
+    static let backlog = "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM logpush_outbox"
+
+    /// Rows from the pending query.
+    static func pending(_ row: some StoreRow) -> LogpushPending {
+        LogpushPending(
+            seq: Int64(row.integer("outbox_seq") ?? 0), gatewayID: row.text("outbox_gateway") ?? "",
+            log: row.text("id") == nil ? nil : AIGatewayLog(row: row))
+    }
+}
+
+/// One log waiting for Logpush: its place in the queue and its row (nil when the log was
+/// deleted before it was exported).
+public struct LogpushPending: Sendable {
+    public var seq: Int64
+    public var gatewayID: String
+    public var log: AIGatewayLog?
+}
+
+/// What Logpush needs of a store.
+public protocol LogpushStore: LogStore {
+    /// Whether `holder` may export for the next `seconds` (one process at a time).
+    func logpushClaim(holder: String, seconds: Int) async throws -> Bool
+    /// The oldest `limit` logs waiting, in the order they were stored.
+    func logpushPending(limit: Int) async throws -> [LogpushPending]
+    /// Removes delivered entries and saves the cursor, in one transaction.
+    func logpushCommit(delivered: [Int64], cursor: String?) async throws
+    /// The saved cursor.
+    func logpushCursor() async throws -> String?
+    /// How many logs wait, and when the oldest was made.
+    func logpushBacklog() async throws -> (count: Int, oldest: Date?)
+}
