@@ -32,14 +32,14 @@ public enum GatewayApplication {
     public static func build(
         configuration: GatewayConfiguration, environment: [String: String] = [:],
         logger: Logger = Logger(label: "aigw"), retryClock: any RetryClock = SystemRetryClock(),
-        onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+        extraServices: [any Service] = [], onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
     ) async throws -> (application: some ApplicationProtocol, parts: Parts) {
         try configuration.validate()
         let store = try await openStore(configuration.database, logger: logger)
         do {
             return try await build(
                 configuration: configuration, environment: environment, store: store, logger: logger, retryClock: retryClock,
-                onServerRunning: onServerRunning)
+                extraServices: extraServices, onServerRunning: onServerRunning)
         } catch {
             // Whatever was opened before the failure is closed: nothing is left to crash on.
             try? await store.close()
@@ -50,7 +50,7 @@ public enum GatewayApplication {
     /// The rest of ``build(configuration:environment:logger:retryClock:onServerRunning:)``, over an open store.
     private static func build(
         configuration: GatewayConfiguration, environment: [String: String], store: any DataStore, logger: Logger,
-        retryClock: any RetryClock, onServerRunning: @escaping @Sendable (Int) async -> Void
+        retryClock: any RetryClock, extraServices: [any Service], onServerRunning: @escaping @Sendable (Int) async -> Void
     ) async throws -> (application: some ApplicationProtocol, parts: Parts) {
 
         let registry = PrometheusCollectorRegistry()
@@ -102,7 +102,8 @@ public enum GatewayApplication {
             configuration: .init(
                 address: .hostname(configuration.host, port: configuration.port), serverName: nil,
                 availableConnectionsDelegate: ClientConnectionCap(maximum: configuration.clients.maxConnections, logger: logger)),
-            services: services,
+            // Extra services (the process's tracer) stop last: the spans of the shutdown are sent.
+            services: extraServices + services,
             onServerRunning: { channel in
                 let port = channel.localAddress?.port ?? configuration.port
                 boundPort.withLock { $0 = port }

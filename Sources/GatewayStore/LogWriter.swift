@@ -2,6 +2,7 @@ import GatewayCore
 import Logging
 import ServiceLifecycle
 import Synchronization
+import Tracing
 
 /// Takes finished log records from the request path and writes them to a store in
 /// batches, one transaction per batch, off the request path.
@@ -217,7 +218,11 @@ public final class LogWriter: LogSink, Service {
     /// During shutdown it gives up after a few tries and counts the records as dropped, so a
     /// dead database cannot hold the process forever.
     private func insert(_ stored: [StoredLog]) async {
-        await attemptInsert(stored)
+        // A span of the process's own traces (a no-op unless `tracing` is configured).
+        await withSpan("aigw.store.insert_logs") { span in
+            span.attributes["aigw.logs"] = stored.count
+            await attemptInsert(stored)
+        }
         for continuation in state.withLock({ $0.settle(stored.count) }) { continuation.resume() }
     }
 

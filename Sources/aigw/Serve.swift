@@ -43,8 +43,11 @@ struct Serve: AsyncParsableCommand {
         let application: any ApplicationProtocol
         let parts: GatewayApplication.Parts
         do {
+            // The process's own traces, when the configuration asks for them (off by default).
+            let tracing = try configuration.tracing.map { try ProcessTracing.bootstrap($0, logger: logger) }
             (application, parts) = try await GatewayApplication.build(
                 configuration: configuration, environment: environment, logger: logger,
+                extraServices: tracing.map { [$0] } ?? [],
                 onServerRunning: { port in
                     Console.line(
                         "aigw listening on http://\(shown.host):\(port) (account \(shown.accountID), database \(shown.database))"

@@ -207,3 +207,26 @@ def test_a_collector_that_fails_costs_requests_nothing_and_its_backlog_is_bounde
     if collector != "refusing":  # the backlog: retried batches and new spans, never past the bound
         assert 0 < metric(gateway, "aigw_otel_spans_queued", gateway="lost") <= 10
     assert not metric(gateway, "aigw_otel_spans_exported_total", gateway="lost")
+
+
+def test_the_process_traces_itself_when_configured(start_gateway, mock_upstream, receivers):
+    receiver = receivers()
+    gateway = start_gateway(config={"tracing": {"otlp_endpoint": receiver.url, "service_name": "aigw-under-test"}})
+    caller_trace, caller_span = "5bf92f3577b34da6a3ce929d0e0e4736", "10f067aa0ba902b7"
+    client = OpenAI(api_key="sk-test", base_url=gateway.gateway_url("default", "openai"), max_retries=0)
+    client.chat.completions.create(
+        model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}],
+        extra_headers={"traceparent": f"00-{caller_trace}-{caller_span}-01"})
+    names = {"aigw.request", "aigw.upstream", "aigw.cache", "aigw.spend", "aigw.store.insert_logs"}
+    spans = receiver.wait_for_spans(lambda spans: names <= {s["name"] for s in spans})
+    by_name = {s["name"]: s for s in spans if s["trace_id"] == caller_trace or s["name"] == "aigw.store.insert_logs"}
+    request = by_name["aigw.request"]
+    assert request["parent_span_id"] == caller_span and request["kind"] == 2
+    assert request["resource"]["service.name"] == "aigw-under-test"
+    assert request["attributes"]["http.response.status_code"] == 200
+    assert by_name["aigw.upstream"]["parent_span_id"] == request["span_id"]
+    assert by_name["aigw.store.insert_logs"]["attributes"]["aigw.logs"] >= 1
+    # The provider saw the process's upstream span as its parent.
+    assert by_name["aigw.upstream"]["kind"] == 3
+    sent = [r["headers"]["traceparent"] for r in mock_requests(mock_upstream) if caller_trace in r["headers"].get("traceparent", "")]
+    assert sent == [f"00-{caller_trace}-{by_name['aigw.upstream']['span_id']}-01"]

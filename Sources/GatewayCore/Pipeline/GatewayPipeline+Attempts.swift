@@ -112,7 +112,9 @@ extension GatewayPipeline {
         let sent = ContinuousClock.now
         let response: UpstreamResponse
         do {
-            response = try await upstream.send(upstreamRequest, timeout: .milliseconds(call.timeoutMs))
+            response = try await sendUpstream(
+                upstreamRequest, timeout: .milliseconds(call.timeoutMs), provider: provider.slug.rawValue,
+                joinProcessTrace: trace == nil)
         } catch {
             metrics.gatewayOverhead(sent - started)
             switch error {

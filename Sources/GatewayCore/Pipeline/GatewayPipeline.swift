@@ -36,6 +36,11 @@ public struct GatewayPipeline: Sendable {
 
     /// Answers one request to `/v1/{account}/{gateway}/{provider}/...`.
     public func handle(_ request: GatewayRequest) async -> GatewayResponse {
+        tracesProcess ? await handleTraced(request) : await handleRequest(request)
+    }
+
+    /// The pipeline itself, stage by stage.
+    func handleRequest(_ request: GatewayRequest) async -> GatewayResponse {
         let started = ContinuousClock.now
         let createdAt = Date()
 
@@ -88,7 +93,9 @@ public struct GatewayPipeline: Sendable {
         let screening: AnswerScreening?
         do {
             body = try await collectBody(request)
-            (body, screening) = try await screenRequest(body, gateway: gateway, log: log, trace: draft.trace)
+            (body, screening) = try await stage("aigw.screen") {
+                try await screenRequest(body, gateway: gateway, log: log, trace: draft.trace)
+            }
         } catch {
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)
         }
@@ -128,7 +135,7 @@ public struct GatewayPipeline: Sendable {
 
         // 7. The cache: a hit, or an identical request already in flight, is answered
         //    without the provider; a miss leads, recording its answer for the others.
-        let cacheDecision = await consultCache(call, gateway: gateway, directives: directives, log: log)
+        let cacheDecision = await stage("aigw.cache") { await consultCache(call, gateway: gateway, directives: directives, log: log) }
         if case .answered(let answer) = cacheDecision { return answer }
         if case .miss(let recorder) = cacheDecision { call.recorder = recorder }
 
@@ -136,7 +143,12 @@ public struct GatewayPipeline: Sendable {
         //    costs nothing and is served).
         let spendRemaining: String?
         do {
-            spendRemaining = try await checkSpend(&call, gateway: gateway, directives: directives)
+            let planned = call
+            (call, spendRemaining) = try await stage("aigw.spend") {
+                var checked = planned
+                let remaining = try await checkSpend(&checked, gateway: gateway, directives: directives)
+                return (checked, remaining)
+            }
         } catch {
             call.recorder?.fail()
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)

@@ -27,7 +27,7 @@ public enum OTLPEncoder {
     // MARK: Protobuf
 
     /// `spans` as one protobuf `ExportTraceServiceRequest`.
-    public static func protobuf(_ spans: [Span], resource: Resource) -> [UInt8] {
+    public static func protobuf(_ spans: [ExportedSpan], resource: Resource) -> [UInt8] {
         var resourceMessage = ProtobufWriter()
         for attribute in resource.attributes { resourceMessage.message(1, keyValue(attribute)) }
         var scope = ProtobufWriter()
@@ -44,7 +44,7 @@ public enum OTLPEncoder {
         return request.bytes
     }
 
-    static func protobuf(_ span: Span) -> [UInt8] {
+    static func protobuf(_ span: ExportedSpan) -> [UInt8] {
         var message = ProtobufWriter()
         message.bytesField(1, span.traceID)
         message.bytesField(2, span.spanID)
@@ -78,7 +78,7 @@ public enum OTLPEncoder {
     // MARK: JSON
 
     /// `spans` as one `ExportTraceServiceRequest` in OTLP's JSON mapping.
-    public static func json(_ spans: [Span], resource: Resource) -> [UInt8] {
+    public static func json(_ spans: [ExportedSpan], resource: Resource) -> [UInt8] {
         let request: [String: Any] = [
             "resourceSpans": [
                 [
@@ -95,7 +95,7 @@ public enum OTLPEncoder {
         return Array((try? JSONSerialization.data(withJSONObject: request, options: [.sortedKeys])) ?? Data("{}".utf8))
     }
 
-    static func json(_ span: Span) -> [String: Any] {
+    static func json(_ span: ExportedSpan) -> [String: Any] {
         var object: [String: Any] = [
             "traceId": span.traceID.hexString, "spanId": span.spanID.hexString, "name": span.name,
             "kind": span.kind.rawValue, "startTimeUnixNano": String(span.startNanos),

@@ -21,9 +21,9 @@ public final class RequestTrace: Sendable {
     private let startNanos: UInt64
 
     private struct State {
-        var children: [Span] = []
+        var children: [ExportedSpan] = []
         /// The log that ended last: its model, usage and cost describe the request.
-        var answer: (span: Span, attributes: [SpanAttribute])?
+        var answer: (span: ExportedSpan, attributes: [SpanAttribute])?
         var endNanos: UInt64 = 0
         var metadata: LogMetadata?
     }
@@ -45,7 +45,7 @@ public final class RequestTrace: Sendable {
 
     /// Adds a check (a guardrail or DLP pass) that ran from `start` to `end`.
     public func addCheck(_ name: String, start: Date, end: Date, attributes: [SpanAttribute], failed: Bool = false) {
-        let span = Span(
+        let span = ExportedSpan(
             traceID: context.traceID, spanID: newSpanID(), parentSpanID: requestSpanID, name: name, kind: .internal,
             startNanos: Self.nanos(start), endNanos: Self.nanos(end), attributes: attributes, status: failed ? .error : .unset)
         state.withLock { state in
@@ -78,7 +78,7 @@ public final class RequestTrace: Sendable {
             attributes.append(SpanAttribute("cf.aig.route_path", .string(route.path.joined(separator: ">"))))
         }
         let name = log.cached ? "cache hit" : (log.model.isEmpty ? "\(log.provider) \(log.path)" : "\(log.provider) \(log.model)")
-        let span = Span(
+        let span = ExportedSpan(
             traceID: context.traceID, spanID: record.spanID ?? newSpanID(), parentSpanID: requestSpanID, name: name,
             kind: log.cached ? .internal : .client, startNanos: start, endNanos: end,
             attributes: Self.withMetadata(log.metadata, attributes), status: log.success ? .ok : .error,
@@ -100,7 +100,7 @@ public final class RequestTrace: Sendable {
     deinit {
         let state = state.withLock { $0 }
         var attributes: [SpanAttribute] = [SpanAttribute("cf.aig.gateway_id", .string(gatewayID))]
-        var status = Span.Status.unset
+        var status = ExportedSpan.Status.unset
         var message: String?
         if let answer = state.answer {
             // The answer's own attributes, less what belongs to one attempt's log.
@@ -108,7 +108,7 @@ public final class RequestTrace: Sendable {
             status = answer.span.status
             message = answer.span.statusMessage
         }
-        let request = Span(
+        let request = ExportedSpan(
             traceID: context.traceID, spanID: requestSpanID, parentSpanID: context.parentSpanID, name: "aigw \(gatewayID)",
             kind: .server, startNanos: startNanos, endNanos: max(state.endNanos, startNanos),
             attributes: Self.withMetadata(state.metadata, attributes), status: status, statusMessage: message)

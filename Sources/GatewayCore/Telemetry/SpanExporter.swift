@@ -39,7 +39,7 @@ public final class SpanExporter: Service, Sendable {
     }
 
     private struct Queue {
-        var spans: [Span] = []
+        var spans: [ExportedSpan] = []
         var sending = false
         var failures = 0
         var retryAt = ContinuousClock.now
@@ -81,7 +81,7 @@ public final class SpanExporter: Service, Sendable {
     }
 
     /// Queues one request's spans for each of `exporters`; never waits.
-    public func submit(_ spans: [Span], gatewayID: String, exporters: [OTelExporter]) {
+    public func submit(_ spans: [ExportedSpan], gatewayID: String, exporters: [OTelExporter]) {
         var dropped = 0
         queues.withLock { queues in
             for exporter in exporters {
@@ -145,7 +145,7 @@ public final class SpanExporter: Service, Sendable {
 
     /// Sends one batch of `destination`'s queue and settles it.
     private func send(_ destination: Destination) async {
-        let batch = queues.withLock { queues -> [Span] in
+        let batch = queues.withLock { queues -> [ExportedSpan] in
             let spans = queues[destination]?.spans ?? []
             let taken = Array(spans.prefix(batchSize))
             queues[destination]?.spans.removeFirst(taken.count)
@@ -195,7 +195,7 @@ public final class SpanExporter: Service, Sendable {
     }
 
     /// POSTs `spans` to the exporter as one OTLP request.
-    private func post(_ spans: [Span], to destination: Destination) async -> Outcome {
+    private func post(_ spans: [ExportedSpan], to destination: Destination) async -> Outcome {
         let exporter = destination.exporter
         let resource = OTLPEncoder.Resource.gateway(destination.gatewayID, version: version)
         let body = exporter.usesProtobuf ? OTLPEncoder.protobuf(spans, resource: resource) : OTLPEncoder.json(spans, resource: resource)

@@ -7,7 +7,7 @@ import Testing
 /// whole exports with the reference bindings).
 @Suite("OTLP encoding")
 struct OTLPEncoderTests {
-    let span = Span(
+    let span = ExportedSpan(
         traceID: Array(repeating: 0xAB, count: 16), spanID: Array(repeating: 0x01, count: 8), parentSpanID: nil, name: "s",
         kind: .client, startNanos: 1, endNanos: 300, attributes: [SpanAttribute("n", .int(-1))], status: .error,
         statusMessage: "bad")

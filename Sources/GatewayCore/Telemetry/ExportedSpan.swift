@@ -1,7 +1,7 @@
 /// One finished span as OTLP carries it (the fields of `opentelemetry.proto.trace.v1.Span`
 /// aigw fills): made by ``RequestTrace`` from a request's logs and checks, encoded by
 /// ``OTLPEncoder``.
-public struct Span: Sendable, Equatable {
+public struct ExportedSpan: Sendable, Equatable {
     /// OTLP's span kinds (the numbers are the protocol's).
     public enum Kind: Int, Sendable {
         case `internal` = 1
