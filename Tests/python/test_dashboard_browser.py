@@ -408,3 +408,38 @@ def test_guardrails_and_dlp_edited_and_logs_filtered_in_the_browser(browser, sta
     assert len(rows) == 1 and "424" in rows[0].text
     browser.get(gateway.url + "/dashboard/gateways/guarded/logs?dlp_action=BLOCK")
     assert len(browser.find_elements(By.CSS_SELECTOR, "table.logs tbody tr")) == 1
+
+
+def test_exporters_and_log_export_status_in_the_browser(browser, start_gateway, tmp_path):
+    from test_logpush import PUBLIC_PEM
+
+    hostile_url = "http://127.0.0.1:9/v1/traces?x=<img/src/onerror=window.__xss=4>"
+    gateway = start_gateway(config={
+        "admin_token": ADMIN_TOKEN, "master_key": "dashboard test master key, 32+ chars",
+        "logpush": {"directory": str(tmp_path / "export"), "interval_ms": 50},
+        "span_export": {"interval_ms": 50, "timeout_ms": 200},
+    })
+    request = urllib.request.Request(
+        f"{gateway.url}/client/v4/accounts/local/ai-gateway/gateways", method="POST",
+        data=json.dumps({"id": "watched", "logpush": True, "logpush_public_key": PUBLIC_PEM, "otel": [
+            {"url": hostile_url, "headers": {"x-team-key": "never-shown-9"}, "authorization": "Bearer never-shown-8"}]}).encode(),
+        headers={"authorization": f"Bearer {ADMIN_TOKEN}", "content-type": "application/json"})
+    urllib.request.urlopen(request, timeout=30).close()
+    for _ in range(3):
+        post(gateway.gateway_url("watched", "openai") + "/chat/completions", {"model": "gpt-4o-mini", "messages": []})
+
+    browser.get(gateway.url + "/dashboard/sign-in?next=/dashboard/gateways/watched/telemetry")
+    browser.find_element(By.NAME, "token").send_keys(ADMIN_TOKEN)
+    browser.find_element(By.TAG_NAME, "button").click()
+    wait_until(browser, lambda driver: driver.find_elements(By.ID, "exporters"))
+    # The collector is down: the row shows the failure; the export of logs goes on.
+    wait_until(browser, lambda driver: driver.refresh() or (
+        "refused" in driver.find_element(By.ID, "exporters").text or "connect" in driver.find_element(By.ID, "exporters").text.lower())
+        and driver.find_element(By.ID, "logpush-exported").text.startswith("3"))
+    row = browser.find_element(By.ID, "exporters").text
+    assert hostile_url in row and "x-team-key" in row and "yes (hidden)" in row
+    assert "never-shown" not in browser.page_source
+    assert browser.find_element(By.ID, "logpush-enabled").text == "yes"
+    assert browser.find_element(By.ID, "logpush-pending").text.startswith("0 logs")
+    assert browser.execute_script("return window.__xss") is None and no_alert(browser)
+    screenshot(browser, tmp_path, "telemetry")

@@ -145,6 +145,12 @@ struct Dashboard: Sendable {
                 try await limitPages.saveLogManagement(request, gatewayID: try existingGateway(context), session: session)
             }
         }
+        let telemetryPages = DashboardTelemetryPages(dashboard: self, pages: pages)
+        router.get("/dashboard/gateways/:gateway/telemetry") { request, context in
+            await guarded(request, context) { session in
+                try await telemetryPages.page(gatewayID: try existingGateway(context), session: session)
+            }
+        }
         let protectionPages = DashboardProtectionPages(dashboard: self, pages: pages)
         router.get("/dashboard/gateways/:gateway/protection") { request, context in
             await guarded(request, context) { session in

@@ -48,6 +48,7 @@ struct DashboardPages: Sendable {
         values["limitsPath"] = gatewayID.map(DashboardLimitPages.path)
         values["routesPath"] = gatewayID.map(DashboardRoutePages.path)
         values["protectionPath"] = gatewayID.map(DashboardProtectionPages.path)
+        values["telemetryPath"] = gatewayID.map(DashboardTelemetryPages.path)
         values["totals"] = Self.totals(byProvider.totals)
         values["hasRequests"] = byProvider.totals.requests > 0
         values["chart"] = Self.chart(byProvider, start: start, end: now, interval: interval)

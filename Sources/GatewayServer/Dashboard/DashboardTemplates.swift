@@ -9,7 +9,7 @@ struct DashboardTemplates: Sendable {
     let library: MustacheLibrary
     let stylesheet: String
 
-    static let names = ["head", "foot", "overview", "logs", "log", "signin", "problem", "settings", "delete", "credentials", "datasets", "limits", "routes", "route", "protection"]
+    static let names = ["head", "foot", "overview", "logs", "log", "signin", "problem", "settings", "delete", "credentials", "datasets", "limits", "routes", "route", "protection", "telemetry"]
 
     /// The shipped templates.
     static func shipped() throws -> DashboardTemplates {
