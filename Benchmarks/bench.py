@@ -10,6 +10,7 @@ gateway's own cost; the project's mock stands in when nginx is missing):
   aigw-nolog  through aigw, on a gateway with `collect_logs: false` (the cost of logging)
   cached      through aigw on a cache hit
 and the cost of spend limits (spend_cost.py: a gateway with three rules beside one with none),
+of telemetry (telemetry_cost.py: OTLP exporters up, down and hanging, and Logpush, beside none),
 
 It measures requests per second and p50/p99 at concurrency 32 and 256 (wrk), latency p50/p99
 at concurrency 1 and what aigw adds over direct beside what nginx adds, resident memory
@@ -149,6 +150,18 @@ def side_by_side(targets: dict, duration: int, rounds: int) -> dict:
     result["ratio_requests_per_second"] = round(last["requests_per_second_c32"] / first["requests_per_second_c32"], 3)
     result["added_p50_us_c1"] = round(last["p50_us_c1"] - first["p50_us_c1"], 1)
     return result
+
+
+def cost_script(doc: str, run) -> None:
+    """The command line of a cost script (spend_cost.py, route_cost.py, telemetry_cost.py):
+    `--aigw` (made absolute: the gateway runs in a directory of its own), `--duration`,
+    `--rounds`; prints `run`'s figures as JSON."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--aigw", required=True)
+    parser.add_argument("--duration", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3)
+    args = parser.parse_args()
+    print(json.dumps(run(str(Path(args.aigw).resolve()), args.duration, args.rounds), indent=2))
 
 
 def median_run(rounds: list[dict], key: str) -> dict:
@@ -504,6 +517,9 @@ def main():
         print("== dynamic routes: a three-element route beside the same model named directly", flush=True)
         import route_cost  # here: it uses this module's helpers
         results["dynamic_route"] = route_cost.run(aigw, min(args.duration, 5), args.rounds)
+        print("== telemetry: exporters up, down and hanging, and Logpush, beside a gateway with none", flush=True)
+        import telemetry_cost  # here: it uses this module's helpers
+        results["telemetry"] = telemetry_cost.run(aigw, min(args.duration, 5), args.rounds)
         print("== guardrails and DLP: added latency", flush=True)
         import protection_cost  # here: it uses this module's helpers
         results["protection"] = protection_cost.run(aigw, 20 if args.quick else 40)
@@ -623,6 +639,17 @@ def report(r: dict) -> str:
         for name in ("direct", "route"):
             lines.append(f"| {name} | {f[name]['requests_per_second_c32']:,.0f} | {f[name]['p50_us_c1']:.0f} us | {f[name]['p99_us_c1']:.0f} us |")
         lines.append(f"| route / direct | {f['ratio_requests_per_second']} | +{f['added_p50_us_c1']:.0f} us | |")
+    if "telemetry" in r:
+        f = r["telemetry"]
+        lines += ["", "| telemetry, same process | req/s c=32 | over none | p50 c=1 | added |", "|---|---|---|---|---|"]
+        for name, run in f["runs"].items():
+            ratio = f.get(f"{name}_over_plain", 1.0)
+            added = f.get(f"{name}_added_p50_us_c1")
+            p50 = f"{run['p50_us_c1']:.0f} us" if "p50_us_c1" in run else "–"
+            lines.append(f"| {name} | {run['requests_per_second_c32']:,.0f} | {ratio} | {p50} | "
+                         f"{'–' if added is None else f'{added:+.0f} us'} |")
+        drained = f["logpush_drain"]
+        lines.append(f"| Logpush export after the load | {drained['logs_per_second'] or 0:,} logs/s | | | |")
     if "protection" in r:
         lines += ["", "| guardrails and DLP, c=1 median | without | with | added |", "|---|---|---|---|"]
         for name, f in r["protection"].items():

@@ -8,7 +8,6 @@ runnable alone:
 
     python3 Benchmarks/spend_cost.py --aigw .build/release/aigw [--duration 5] [--rounds 3]
 """
-import argparse
 import json
 import os
 import shutil
@@ -64,9 +63,4 @@ def run(aigw: str, duration: int = 5, rounds: int = 3) -> dict:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--aigw", required=True)
-    parser.add_argument("--duration", type=int, default=5)
-    parser.add_argument("--rounds", type=int, default=3)
-    args = parser.parse_args()
-    print(json.dumps(run(args.aigw, args.duration, args.rounds), indent=2))
+    bench.cost_script(__doc__, run)

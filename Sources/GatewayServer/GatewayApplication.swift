@@ -114,6 +114,12 @@ public enum GatewayApplication {
             try await store.migrate()
             try await load(configuration: configuration, store: store, into: gateways, features: features)
             storeReady.open()
+            let exporting = gateways.all().filter(\.logpush).map(\.id).sorted()
+            if configuration.logpush == nil, !exporting.isEmpty {
+                logger.warning(
+                    "gateways have logpush on but this process has no logpush destination: their logs wait in the store until one has (README, Log export)",
+                    metadata: ["gateways": "\(exporting.joined(separator: ", "))"])
+            }
         }
         return (application, Parts(pipeline: pipeline, store: store, writer: writer, registry: registry))
     }

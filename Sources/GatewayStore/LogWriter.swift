@@ -199,14 +199,23 @@ public final class LogWriter: LogSink, Service {
 
     /// Writes `records` in batches, in order. While the store inserts one batch, the next is
     /// finalized (usage read, cost priced), so a writer that fell behind keeps the store busy.
+    /// Whether the access log is written: the process log is at `info` or finer.
+    private var accessLog: Bool { logger.logLevel <= .info }
+
     private func write(_ records: [LogRecord]) async {
         await withTaskGroup(of: Void.self) { inserts in
             var inserting = false
             for start in stride(from: 0, to: records.count, by: settings.batchSize) {
                 let batch = records[start..<min(start + settings.batchSize, records.count)]
                 let stored = batch.map { $0.finalized(prices: prices) }
-                // A request with exporters gets each log's span, now that its fields are known.
-                for (record, log) in zip(batch, stored) { record.trace?.addLog(log, record: record) }
+                for (record, log) in zip(batch, stored) {
+                    // A request with exporters gets each log's span, now that its fields are known.
+                    record.trace?.addLog(log, record: record)
+                    metrics.usage(
+                        provider: log.log.provider, model: log.log.model, tokensIn: log.log.tokensIn, tokensOut: log.log.tokensOut,
+                        cost: log.log.cost)
+                    if accessLog { logger.info("\(AccessLog.line(log.log, method: record.method))") }
+                }
                 if inserting { await inserts.next() }
                 inserts.addTask { await self.insert(stored) }
                 inserting = true

@@ -142,8 +142,7 @@ public final class LogpushExport: Service, Sendable {
                 continue
             }
             if recipients[pem] == nil { recipients[pem] = try LogpushRecipient(pem: pem) }
-            let bodies = try await store.bodies(of: log)
-            lines += try LogpushLine.make(log, request: bodies.request, response: bodies.response, for: recipients[pem]!)
+            lines += try LogpushLine.make(log, request: entry.request, response: entry.response, for: recipients[pem]!)
             lines.append(UInt8(ascii: "\n"))
         }
         let exported = pending.count - skipped

@@ -41,7 +41,7 @@ struct AIGW: AsyncParsableCommand {
         version: "aigw \(GatewayVersion.current) (development)",
         subcommands: [
             Serve.self, MockUpstream.self, LogsCommand.self, GatewaysCommand.self, TokensCommand.self, URLCommand.self,
-            SpendCommand.self, LogManagementCommand.self, RoutesCommand.self, BenchLogs.self,
+            SpendCommand.self, LogManagementCommand.self, RoutesCommand.self, KeysCommand.self, BenchLogs.self,
         ],
         defaultSubcommand: Serve.self)
 }

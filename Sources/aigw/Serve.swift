@@ -50,19 +50,44 @@ struct Serve: AsyncParsableCommand {
                 extraServices: tracing.map { [$0] } ?? [],
                 onServerRunning: { port in
                     Console.line(
-                        "aigw listening on http://\(shown.host):\(port) (account \(shown.accountID), database \(shown.database))"
+                        "aigw listening on http://\(shown.host):\(port) (account \(shown.accountID), database \(Self.shownDatabase(shown.database)))"
                     )
+                    Console.line(Self.banner(shown, port: port))
                 })
         } catch let error as ConfigurationError {
             throw ValidationError(error.message)
         }
         do {
             try await application.runService()
+            Console.line("aigw stopped: every accepted request answered and its log written")
         } catch {
             // A start that failed (the port taken, say) closes what it opened and says what to do.
             try? await parts.store.close()
             throw StartFailure(message: Self.startFailure(error, configuration: shown))
         }
+    }
+
+    /// The start-up banner's second line: what a new operator wants to check at a glance.
+    static func banner(_ configuration: GatewayConfiguration, port: Int) -> String {
+        var parts = ["aigw \(GatewayVersion.current)"]
+        parts.append(
+            configuration.adminToken == nil
+                ? "no admin token: the management API and dashboard answer loopback clients only"
+                : "admin token set")
+        parts.append(configuration.masterKey == nil ? "no master key: stored provider keys are off" : "master key set")
+        parts.append("dashboard http://\(configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host):\(port)/")
+        if configuration.tracing != nil { parts.append("tracing to \(configuration.tracing!.otlpEndpoint)") }
+        if let logpush = configuration.logpush { parts.append("Logpush to \(logpush.directory ?? logpush.url ?? "")") }
+        return "  " + parts.joined(separator: "; ")
+    }
+
+    /// A database setting as the banner shows it: a PostgreSQL URL without its password.
+    static func shownDatabase(_ database: String) -> String {
+        guard database.hasPrefix("postgres"), var components = URLComponents(string: database), components.password != nil else {
+            return database
+        }
+        components.password = "***"
+        return components.string ?? "postgres://***"
     }
 
     /// One line on why the gateway could not start, and what to do about it.

@@ -86,8 +86,12 @@ def test_errors_reach_the_sdk_as_its_own_exceptions(gateway):
     client = compat_client(gateway, max_retries=0)
     with pytest.raises(openai.BadRequestError) as refused:
         client.chat.completions.create(model="claude-without-provider", messages=[{"role": "user", "content": "x"}])
-    # The gateway's own error body (SPEC section 8); the SDK hands over its `error` list.
-    assert refused.value.body[0]["code"] == 2015 and "{provider}/{model}" in refused.value.body[0]["message"]
+    # The gateway's own error in the shape the SDK reads: its message is the exception's, and
+    # Cloudflare's fields stand beside it.
+    assert "{provider}/{model}" in str(refused.value) and refused.value.code == "2015"
+    assert refused.value.type == "invalid_request_error"
+    body = refused.value.response.json()
+    assert body["name"] == "AiGatewayError" and body["internalCode"] == 2015 and body["errors"][0]["code"] == 2015
     with pytest.raises(openai.InternalServerError):
         client.chat.completions.create(
             model="anthropic/claude-3-5-haiku-latest", messages=[{"role": "user", "content": "x"}],

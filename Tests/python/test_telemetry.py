@@ -230,3 +230,35 @@ def test_the_process_traces_itself_when_configured(start_gateway, mock_upstream,
     assert by_name["aigw.upstream"]["kind"] == 3
     sent = [r["headers"]["traceparent"] for r in mock_requests(mock_upstream) if caller_trace in r["headers"].get("traceparent", "")]
     assert sent == [f"00-{caller_trace}-{by_name['aigw.upstream']['span_id']}-01"]
+
+
+def test_a_cache_hit_and_a_universal_fallback_are_children_of_their_request(start_gateway, receivers):
+    receiver = receivers()
+    gateway = start_gateway(config={"span_export": {"interval_ms": 100}})
+    cloudflare(gateway).ai_gateway.create(
+        account_id="local", id="cached", cache_invalidate_on_update=False, cache_ttl=60, collect_logs=True,
+        rate_limiting_interval=0, rate_limiting_limit=0, otel=[{"url": receiver.url, "headers": {}}])
+    client = OpenAI(api_key="sk-test", base_url=gateway.gateway_url("cached", "openai"), max_retries=0)
+    for _ in range(2):
+        client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "same question"}])
+    spans = receiver.wait_for_spans(lambda spans: any(s["name"] == "cache hit" for s in spans))
+    [hit] = [s for s in spans if s["name"] == "cache hit"]
+    [request] = [s for s in spans if s["span_id"] == hit["parent_span_id"]]
+    assert request["kind"] == 2 and hit["attributes"]["cf.aig.cached"] is True
+
+    # Universal: the first step fails, the second answers; both are children of one request span.
+    steps = [
+        {"provider": "openai", "endpoint": "chat/completions", "headers": {"authorization": "Bearer sk-test", "x-mock-status": "500"},
+         "query": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "step"}]}},
+        {"provider": "openai", "endpoint": "chat/completions", "headers": {"authorization": "Bearer sk-test"},
+         "query": {"model": "gpt-4o-mini", "messages": [{"role": "user", "content": "step"}]}},
+    ]
+    request = urllib.request.Request(f"{gateway.url}/v1/local/cached", data=json.dumps(steps).encode(), method="POST",
+                                     headers={"content-type": "application/json", "cf-aig-skip-cache": "true"})
+    with urllib.request.urlopen(request, timeout=30) as response:
+        assert response.headers["cf-aig-step"] == "1"
+    spans = receiver.wait_for_spans(lambda spans: sum("cf.aig.step" in s["attributes"] and s["kind"] == 3 for s in spans) >= 2)
+    stepped = [s for s in spans if s["kind"] == 3 and s["attributes"].get("cf.aig.step") in (0, 1) and s["attributes"].get("http.response.status_code") in (500, 200)
+               and "step" in s["attributes"].get("gen_ai.prompt_json", "")]
+    assert {s["attributes"]["cf.aig.step"] for s in stepped} == {0, 1}
+    assert len({s["parent_span_id"] for s in stepped}) == 1

@@ -13,6 +13,8 @@ public enum AIGatewayError: Error, Sendable, Equatable, CustomStringConvertible 
     case rateLimited(retryAfter: Int?)
     /// The request was malformed; `message` names the field or header.
     case badRequest(code: Int, message: String)
+    /// What the request would make exists already (a gateway id, a dataset name): HTTP 409.
+    case conflict(code: Int, message: String)
     /// The gateway could not get an answer from the provider (network error or timeout).
     case noResponse(code: Int, status: Int, message: String)
     /// The provider answered with a non-2xx status; its body is passed on unchanged.
@@ -31,6 +33,7 @@ public enum AIGatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         case .unauthorized(let message): "unauthorized: \(message)"
         case .rateLimited(let retryAfter): "rate limited" + (retryAfter.map { "; retry after \($0) s" } ?? "")
         case .badRequest(let code, let message): "bad request (\(code)): \(message)"
+        case .conflict(let code, let message): "conflict (\(code)): \(message)"
         case .noResponse(let code, let status, let message): "no response from the provider (\(code), HTTP \(status)): \(message)"
         case .upstream(let status, let body): "provider answered HTTP \(status): \(String(decoding: body.prefix(500), as: UTF8.self))"
         case .gateway(let code, let status, let message): "gateway error \(code) (HTTP \(status)): \(message)"
@@ -51,9 +54,11 @@ public enum AIGatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         // The gateway's own errors (SPEC section 8) and the management API's v4 failures.
         let gatewayEntry: (code: Int, message: String)? = {
             guard let json else { return nil }
+            // On /compat the gateway answers in OpenAI's shape, its list of errors as `errors`.
             let list =
                 json["name"]?.stringValue == "AiGatewayError"
-                ? json["error"] : management && json["success"] == .bool(false) ? json["errors"] : nil
+                ? (json["error"]?.arrayValue != nil ? json["error"] : json["errors"])
+                : management && json["success"] == .bool(false) ? json["errors"] : nil
             guard let first = list?.arrayValue?.first else { return nil }
             return (Int(first["code"]?.numberValue ?? 0), first["message"]?.stringValue ?? "")
         }()
@@ -66,6 +71,7 @@ public enum AIGatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         case (_, 2009), (401, _), (403, _): return .unauthorized(message)
         case (_, 2005): return .noResponse(code: code, status: status, message: message)
         case (404, _): return notFound(message)
+        case (409, _): return .conflict(code: code, message: message)
         case (400..<500, _): return .badRequest(code: code, message: message)
         default: return .gateway(code: code, status: status, message: message)
         }

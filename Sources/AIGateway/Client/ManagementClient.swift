@@ -222,6 +222,44 @@ public struct ManagementClient: Sendable {
         _ = try await call(.DELETE, "/gateways/\(gateway.pathSegment)/tokens/\(id.pathSegment)", as: [String: String].self)
     }
 
+    // MARK: - Stored provider keys
+
+    /// A stored provider key as the API lists it: never its secret.
+    public struct ProviderKeyInfo: Sendable, Codable, Hashable {
+        public var id: String
+        public var alias: String
+        public var providerSlug: String
+        public var gatewayID: String
+        public var defaultConfig: Bool
+        public var createdAt: Date
+
+        enum CodingKeys: String, CodingKey {
+            case id, alias
+            case providerSlug = "provider_slug"
+            case gatewayID = "gateway_id"
+            case defaultConfig = "default_config"
+            case createdAt = "created_at"
+        }
+    }
+
+    /// A gateway's stored provider keys (never their secrets).
+    public func listProviderKeys(gateway: String) async throws -> [ProviderKeyInfo] {
+        try await call(.GET, "/gateways/\(gateway.pathSegment)/provider_configs", as: [ProviderKeyInfo].self)
+    }
+
+    /// Stores a provider key, sealed with the server's master key; the secret is never shown again.
+    public func createProviderKey(gateway: String, provider: String, secret: String, alias: String = "default") async throws
+        -> ProviderKeyInfo
+    {
+        let body = JSONValue.object(["provider_slug": .string(provider), "secret": .string(secret), "alias": .string(alias)])
+        return try await call(.POST, "/gateways/\(gateway.pathSegment)/provider_configs", body: body.jsonData(), as: ProviderKeyInfo.self)
+    }
+
+    /// Deletes a stored provider key.
+    public func deleteProviderKey(gateway: String, id: String) async throws {
+        _ = try await call(.DELETE, "/gateways/\(gateway.pathSegment)/provider_configs/\(id.pathSegment)", as: JSONValue.self)
+    }
+
     // MARK: - Internals
 
     private var root: String {

@@ -13,7 +13,9 @@ extension GatewayError {
             if let name = HTTPField.Name(name) { headers[name] = value }
         }
         headers.addGatewayIDs(logID: logID, eventID: eventID)
-        return GatewayResponse(status: httpStatus, headers: headers, body: .buffer(body))
+        var response = GatewayResponse(status: httpStatus, headers: headers, body: .buffer(body))
+        response.gatewayError = self
+        return response
     }
 }
 

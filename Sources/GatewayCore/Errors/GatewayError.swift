@@ -40,6 +40,53 @@ public struct GatewayError: Error, Sendable, Equatable, CustomStringConvertible 
         return (try? Self.encoder.encode(payload)) ?? Data()
     }
 
+    /// The body `/compat` answers with: the error in the shape OpenAI's SDKs read
+    /// (`{"error": {"message", "type", "code", "param"}}`, so an SDK's exception carries the
+    /// message), with Cloudflare's other fields beside it (`name`, `httpCode`, `internalCode`,
+    /// `message`, and Cloudflare's list of errors as `errors`). One key cannot be both a list
+    /// (Cloudflare's `error`) and an object (OpenAI's): on `/compat` the SDKs' shape wins.
+    public var openAIBody: Data {
+        let type =
+            switch httpStatus {
+            case 401, 403: "authentication_error"
+            case 404: "not_found_error"
+            case 429: "rate_limit_error"
+            case 400..<500: "invalid_request_error"
+            default: "api_error"
+            }
+        let payload = OpenAIBody(
+            error: .init(message: message, type: type, code: String(code)), success: false,
+            errors: [.init(code: code, message: message)], name: "AiGatewayError", httpCode: httpStatus, internalCode: code,
+            message: message)
+        return (try? Self.encoder.encode(payload)) ?? Data()
+    }
+
+    private struct OpenAIBody: Encodable {
+        struct Detail: Encodable {
+            var message: String
+            var type: String
+            var code: String
+            var param: String? = nil
+
+            func encode(to encoder: any Encoder) throws {
+                var container = encoder.container(keyedBy: CodingKeys.self)
+                try container.encode(message, forKey: .message)
+                try container.encode(type, forKey: .type)
+                try container.encode(code, forKey: .code)
+                try container.encodeNil(forKey: .param)
+            }
+
+            enum CodingKeys: String, CodingKey { case message, type, code, param }
+        }
+        var error: Detail
+        var success: Bool
+        var errors: [Body.Entry]
+        var name: String
+        var httpCode: Int
+        var internalCode: Int
+        var message: String
+    }
+
     private static let encoder: JSONEncoder = {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

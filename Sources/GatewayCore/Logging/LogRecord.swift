@@ -22,6 +22,8 @@ public struct LogRecord: Sendable {
     public var provider: String
     public var path: String
     public var createdAt: Date
+    /// The client's HTTP method (for the access log).
+    public var method = "POST"
     public var durationMs: Int = 0
     public var statusCode: Int = 0
     public var success = false

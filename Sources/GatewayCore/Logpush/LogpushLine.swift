@@ -6,29 +6,47 @@ import _CryptoExtras
 /// `ai_gateway_events` dataset (`Cached`, `Endpoint`, `Gateway`, `Metadata`, `Metrics`,
 /// `Model`, `Provider`, `RateLimited`, `RequestBody`, `ResponseBody`, `StatusCode`,
 /// `Timestamp`), plus aigw's own `ID`, `EventID`, `Step` and `Success`. `Metadata`,
-/// `RequestBody` and `ResponseBody` are sealed (``LogpushSeal``), each with its own key.
+/// `RequestBody` and `ResponseBody` are sealed (``LogpushSeal``) with the log's own key.
 public enum LogpushLine {
     /// The line for `log` with its bodies, sealed for `recipient`, without the newline.
+    /// Written directly (Foundation's JSONSerialization was most of a line's cost).
     public static func make(_ log: AIGatewayLog, request: [UInt8]?, response: [UInt8]?, for recipient: LogpushRecipient) throws
         -> [UInt8]
     {
-        let publicKey = recipient.key
+        let logKey = try LogpushSeal.LogKey(for: recipient.key)
         let metadata = try JSONEncoder().encode(log.metadata ?? [:])
-        var metrics: [String: Any] = ["durationMs": log.duration]
-        if let cost = log.cost { metrics["cost"] = cost }
-        if let tokens = log.tokensIn { metrics["tokensIn"] = tokens }
-        if let tokens = log.tokensOut { metrics["tokensOut"] = tokens }
-        var line: [String: Any] = [
-            "ID": log.id, "Timestamp": Self.timestamp(log.createdAt), "Gateway": log.gatewayID, "Provider": log.provider,
-            "Model": log.model, "Endpoint": log.path, "StatusCode": log.statusCode, "Cached": log.cached,
-            "RateLimited": log.statusCode == 429, "Success": log.success, "Metrics": metrics,
-            "Metadata": try object(LogpushSeal(sealing: metadata, for: publicKey)),
-            "RequestBody": try object(LogpushSeal(sealing: request ?? [], for: publicKey)),
-            "ResponseBody": try object(LogpushSeal(sealing: response ?? [], for: publicKey)),
-        ]
-        if let step = log.step { line["Step"] = step }
-        if let eventID = log.eventID { line["EventID"] = eventID }
-        return Array(try JSONSerialization.data(withJSONObject: line, options: [.sortedKeys, .withoutEscapingSlashes]))
+        var out = JSONWriter()
+        out.raw(#"{"ID":"#)
+        out.string(log.id)
+        out.raw(#","Timestamp":"#)
+        out.string(timestamp(log.createdAt))
+        for (name, value) in [("Gateway", log.gatewayID), ("Provider", log.provider), ("Model", log.model), ("Endpoint", log.path)] {
+            out.raw(#",""# + name + #"":"#)
+            out.string(value)
+        }
+        out.raw(#","StatusCode":\#(log.statusCode),"Cached":\#(log.cached),"RateLimited":\#(log.statusCode == 429),"Success":\#(log.success)"#)
+        out.raw(#","Metrics":{"durationMs":\#(log.duration)"#)
+        if let cost = log.cost, cost.isFinite { out.raw(#","cost":\#(cost)"#) }
+        if let tokens = log.tokensIn { out.raw(#","tokensIn":\#(tokens)"#) }
+        if let tokens = log.tokensOut { out.raw(#","tokensOut":\#(tokens)"#) }
+        out.raw("}")
+        if let step = log.step { out.raw(#","Step":\#(step)"#) }
+        if let eventID = log.eventID {
+            out.raw(#","EventID":"#)
+            out.string(eventID)
+        }
+        for (name, plain) in [("Metadata", Array(metadata)), ("RequestBody", request ?? []), ("ResponseBody", response ?? [])] {
+            let seal = try LogpushSeal(sealing: plain, with: logKey)
+            out.raw(#",""# + name + #"":{"type":"encrypted","key":"#)
+            out.string(seal.key)
+            out.raw(#","iv":"#)
+            out.string(seal.iv)
+            out.raw(#","data":"#)
+            out.string(seal.data)
+            out.raw("}")
+        }
+        out.raw("}")
+        return out.bytes
     }
 
     /// A line with its sealed fields opened with `privateKey`: `Metadata` as its JSON object,
@@ -51,10 +69,6 @@ public enum LogpushLine {
             }
         }
         return Array(try JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-    }
-
-    private static func object(_ seal: LogpushSeal) throws -> Any {
-        try JSONSerialization.jsonObject(with: JSONEncoder().encode(seal))
     }
 
     /// RFC 3339 with milliseconds, UTC.

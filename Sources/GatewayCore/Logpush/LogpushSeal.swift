@@ -3,11 +3,12 @@ import Foundation
 import _CryptoExtras
 
 /// Logpush's hybrid encryption of one field (SPEC section 11): a fresh AES-256-GCM key per
-/// field, the data sealed with it (a random 96-bit nonce, the 128-bit tag appended to the
-/// ciphertext), and the key encrypted with the gateway's RSA public key (OAEP, SHA-256 for
-/// both the hash and MGF1). Written as `{"type": "encrypted", "key", "iv", "data"}`, each
-/// base64: any RSA-OAEP and AES-GCM implementation opens it (the tests use Python's
-/// `cryptography`).
+/// log, each field sealed with it under its own random 96-bit nonce (the 128-bit tag appended
+/// to the ciphertext), and the key encrypted with the gateway's RSA public key (OAEP, SHA-256
+/// for both the hash and MGF1), carried in every field so each opens on its own. Written as
+/// `{"type": "encrypted", "key", "iv", "data"}`, each base64: any RSA-OAEP and AES-GCM
+/// implementation opens it (the tests use Python's `cryptography`). One RSA operation per log,
+/// not per field: it is what sealing costs most.
 public struct LogpushSeal: Sendable, Equatable, Codable {
     public var type = "encrypted"
     /// The AES key, RSA-OAEP-SHA256 encrypted, in base64.
@@ -17,15 +18,30 @@ public struct LogpushSeal: Sendable, Equatable, Codable {
     /// The ciphertext followed by the 16-byte tag, in base64.
     public var data: String
 
-    /// Seals `plaintext` for the holder of `publicKey`'s private key.
-    public init(sealing plaintext: some DataProtocol, for publicKey: _RSA.Encryption.PublicKey) throws {
-        let aesKey = SymmetricKey(size: .bits256)
+    /// One log's key: fresh, and wrapped once for the holder of `publicKey`'s private key.
+    public struct LogKey {
+        let key: SymmetricKey
+        let wrapped: String
+
+        public init(for publicKey: _RSA.Encryption.PublicKey) throws {
+            key = SymmetricKey(size: .bits256)
+            wrapped = try key.withUnsafeBytes { try publicKey.encrypt(Data($0), padding: .PKCS1_OAEP_SHA256) }
+                .base64EncodedString()
+        }
+    }
+
+    /// Seals `plaintext` with a log's key, under a nonce of its own.
+    public init(sealing plaintext: some DataProtocol, with logKey: LogKey) throws {
         let nonce = AES.GCM.Nonce()
-        let box = try AES.GCM.seal(plaintext, using: aesKey, nonce: nonce)
-        let wrapped = try aesKey.withUnsafeBytes { try publicKey.encrypt(Data($0), padding: .PKCS1_OAEP_SHA256) }
-        self.key = wrapped.base64EncodedString()
+        let box = try AES.GCM.seal(plaintext, using: logKey.key, nonce: nonce)
+        self.key = logKey.wrapped
         self.iv = Data(nonce).base64EncodedString()
         self.data = (box.ciphertext + box.tag).base64EncodedString()
+    }
+
+    /// Seals `plaintext` with a key of its own, for the holder of `publicKey`'s private key.
+    public init(sealing plaintext: some DataProtocol, for publicKey: _RSA.Encryption.PublicKey) throws {
+        try self.init(sealing: plaintext, with: LogKey(for: publicKey))
     }
 
     /// Opens the field with the private key; throws when the key is not the one it was sealed

@@ -83,7 +83,7 @@ public enum GatewaySettingsInput {
                 settings.retryBackoff = try choice(value, key, from: ["constant", "linear", "exponential"])
             default:
                 guard ignoredKeys.contains(key) else {
-                    throw ManagementError.badInput(key, "unknown gateway setting (see SPEC section 6 for the settings)")
+                    throw ManagementError.badInput(key, "unknown gateway setting (README, \"Management REST API\", lists them)")
                 }
             }
         }

@@ -54,6 +54,19 @@ public struct GatewayMetrics: Sendable {
     /// Records dropped because the log queue was full.
     public func logsDropped(_ count: Int) { dropped.increment(by: count) }
 
+    /// The tokens and cost of one answered request, by provider and model:
+    /// `aigw_tokens_total{provider,model,direction="input"|"output"}` and
+    /// `aigw_cost_usd_total{provider,model}`. Counted by the log writer, off the request path.
+    /// Model names come from clients: past ``LabelledMetrics/maximumModels`` distinct ones,
+    /// the rest count as `other`, so a client cannot grow the registry without bound.
+    public func usage(provider: String, model: String, tokensIn: Int?, tokensOut: Int?, cost: Double?) {
+        guard tokensIn != nil || tokensOut != nil || cost != nil else { return }
+        let counters = labelled.usage(provider: provider, model: model)
+        if let tokensIn, tokensIn > 0 { counters.input.increment(by: tokensIn) }
+        if let tokensOut, tokensOut > 0 { counters.output.increment(by: tokensOut) }
+        if let cost, cost > 0, cost.isFinite { counters.cost.increment(by: cost) }
+    }
+
     /// Spans an exporter of `gateway` delivered.
     public func spansExported(_ count: Int, gateway: String) {
         Counter(label: "aigw_otel_spans_exported_total", dimensions: [("gateway", gateway)], factory: factory).increment(by: count)
@@ -116,6 +129,37 @@ private final class LabelledMetrics: Sendable {
     private let factory: any MetricsFactory
     private let requests = Mutex<[RequestKey: Counter]>([:])
     private let latencies = Mutex<[String: Metrics.Timer]>([:])
+
+    /// A provider and model's token and cost counters.
+    struct UsageCounters {
+        let input: Counter
+        let output: Counter
+        let cost: FloatingPointCounter
+    }
+
+    /// The most distinct models counted by name.
+    static let maximumModels = 500
+    private let usages = Mutex<[RequestKeyModel: UsageCounters]>([:])
+
+    private struct RequestKeyModel: Hashable {
+        let provider: String
+        let model: String
+    }
+
+    func usage(provider: String, model: String) -> UsageCounters {
+        usages.withLock { made in
+            var key = RequestKeyModel(provider: provider, model: model.isEmpty ? "unknown" : model)
+            if made[key] == nil, made.count >= Self.maximumModels { key = RequestKeyModel(provider: provider, model: "other") }
+            if let counters = made[key] { return counters }
+            let dimensions = [("provider", key.provider), ("model", key.model)]
+            let counters = UsageCounters(
+                input: Counter(label: "aigw_tokens_total", dimensions: dimensions + [("direction", "input")], factory: factory),
+                output: Counter(label: "aigw_tokens_total", dimensions: dimensions + [("direction", "output")], factory: factory),
+                cost: FloatingPointCounter(label: "aigw_cost_usd_total", dimensions: dimensions, factory: factory))
+            made[key] = counters
+            return counters
+        }
+    }
 
     init(factory: any MetricsFactory) {
         self.factory = factory

@@ -36,7 +36,14 @@ public struct GatewayPipeline: Sendable {
 
     /// Answers one request to `/v1/{account}/{gateway}/{provider}/...`.
     public func handle(_ request: GatewayRequest) async -> GatewayResponse {
-        tracesProcess ? await handleTraced(request) : await handleRequest(request)
+        let response = tracesProcess ? await handleTraced(request) : await handleRequest(request)
+        guard let error = response.gatewayError,
+            (try? GatewayRoute(path: request.path, servedAccount: configuration.accountID))?.provider == CompatEndpoint.slug
+        else { return response }
+        // On /compat the gateway's errors take the shape OpenAI's SDKs read.
+        var shaped = response
+        shaped.body = .buffer(ByteBuffer(bytes: error.openAIBody))
+        return shaped
     }
 
     /// The pipeline itself, stage by stage.
@@ -64,6 +71,7 @@ public struct GatewayPipeline: Sendable {
         //    the gateway or the request, and once started it is finished whatever happens next.
         var draft = logDraft(gateway: gateway, provider: route.provider, path: route.providerPath, createdAt: createdAt)
         draft.requestContentType = request.headers[.contentType]
+        draft.method = request.method.rawValue
 
         // 3. Authentication and the rate limit: refused requests are logged, and reach no provider.
         if let refusal = await refusal(request, gateway: gateway) {

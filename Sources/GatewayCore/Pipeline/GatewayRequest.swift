@@ -49,6 +49,9 @@ public struct GatewayResponse: Sendable {
     public var status: Int
     public var headers: HTTPFields
     public var body: Body
+    /// The gateway's own error this answer carries, when it is one (so that `/compat` can
+    /// answer it in the shape OpenAI's SDKs read).
+    public var gatewayError: GatewayError?
 
     public enum Body: Sendable {
         case buffer(ByteBuffer)

@@ -77,48 +77,95 @@ public enum OTLPEncoder {
 
     // MARK: JSON
 
-    /// `spans` as one `ExportTraceServiceRequest` in OTLP's JSON mapping.
+    /// `spans` as one `ExportTraceServiceRequest` in OTLP's JSON mapping, written directly
+    /// (Foundation's JSONSerialization took most of an export's time).
     public static func json(_ spans: [ExportedSpan], resource: Resource) -> [UInt8] {
-        let request: [String: Any] = [
-            "resourceSpans": [
-                [
-                    "resource": ["attributes": resource.attributes.map(json)],
-                    "scopeSpans": [
-                        [
-                            "scope": ["name": resource.scopeName, "version": resource.scopeVersion],
-                            "spans": spans.map(json),
-                        ]
-                    ],
-                ]
-            ]
-        ]
-        return Array((try? JSONSerialization.data(withJSONObject: request, options: [.sortedKeys])) ?? Data("{}".utf8))
+        var out = JSONWriter()
+        out.raw(#"{"resourceSpans":[{"resource":{"attributes":"#)
+        out.attributes(resource.attributes)
+        out.raw(#"},"scopeSpans":[{"scope":{"name":"#)
+        out.string(resource.scopeName)
+        out.raw(#","version":"#)
+        out.string(resource.scopeVersion)
+        out.raw(#"},"spans":["#)
+        for (index, span) in spans.enumerated() {
+            if index > 0 { out.raw(",") }
+            json(span, into: &out)
+        }
+        out.raw("]}]}]}")
+        return out.bytes
     }
 
-    static func json(_ span: ExportedSpan) -> [String: Any] {
-        var object: [String: Any] = [
-            "traceId": span.traceID.hexString, "spanId": span.spanID.hexString, "name": span.name,
-            "kind": span.kind.rawValue, "startTimeUnixNano": String(span.startNanos),
-            "endTimeUnixNano": String(span.endNanos), "attributes": span.attributes.map(json),
-        ]
-        if let parent = span.parentSpanID { object["parentSpanId"] = parent.hexString }
-        var status: [String: Any] = [:]
-        if span.status != .unset { status["code"] = span.status.rawValue }
-        if let text = span.statusMessage { status["message"] = text }
-        object["status"] = status
-        return object
+    static func json(_ span: ExportedSpan, into out: inout JSONWriter) {
+        out.raw(#"{"traceId":""#)
+        out.raw(span.traceID.hexString)
+        out.raw(#"","spanId":""#)
+        out.raw(span.spanID.hexString)
+        if let parent = span.parentSpanID {
+            out.raw(#"","parentSpanId":""#)
+            out.raw(parent.hexString)
+        }
+        out.raw(#"","name":"#)
+        out.string(span.name)
+        out.raw(#","kind":\#(span.kind.rawValue),"startTimeUnixNano":"\#(span.startNanos)","endTimeUnixNano":"\#(span.endNanos)","attributes":"#)
+        out.attributes(span.attributes)
+        out.raw(#","status":{"#)
+        var separator = ""
+        if span.status != .unset {
+            out.raw(#""code":\#(span.status.rawValue)"#)
+            separator = ","
+        }
+        if let text = span.statusMessage {
+            out.raw(separator + #""message":"#)
+            out.string(text)
+        }
+        out.raw("}}")
     }
+}
 
-    static func json(_ attribute: SpanAttribute) -> [String: Any] {
-        let value: [String: Any] =
-            switch attribute.value {
-            case .string(let text): ["stringValue": text]
-            case .bool(let flag): ["boolValue": flag]
-            case .int(let number): ["intValue": String(number)]
-            // JSON has no NaN or infinity: OTLP's mapping writes them as strings.
-            case .double(let number): ["doubleValue": number.isFinite ? number as Any : String(describing: number)]
+/// JSON written byte by byte: strings escaped as RFC 8259 requires (quote, backslash and
+/// control characters; the rest as UTF-8).
+struct JSONWriter {
+    private(set) var bytes: [UInt8] = []
+
+    mutating func raw(_ text: String) { bytes.append(contentsOf: text.utf8) }
+
+    mutating func string(_ text: String) {
+        bytes.append(UInt8(ascii: "\""))
+        for byte in text.utf8 {
+            switch byte {
+            case UInt8(ascii: "\""): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\"")]
+            case UInt8(ascii: "\\"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "\\")]
+            case UInt8(ascii: "\n"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "n")]
+            case UInt8(ascii: "\r"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "r")]
+            case UInt8(ascii: "\t"): bytes += [UInt8(ascii: "\\"), UInt8(ascii: "t")]
+            case 0..<0x20:
+                bytes += Array("\\u00".utf8) + Array([byte].hexString.utf8)
+            default: bytes.append(byte)
             }
-        return ["key": attribute.key, "value": value]
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+
+    /// OTLP's `KeyValue` list: 64-bit integers as strings, non-finite doubles as strings.
+    mutating func attributes(_ attributes: [SpanAttribute]) {
+        raw("[")
+        for (index, attribute) in attributes.enumerated() {
+            if index > 0 { raw(",") }
+            raw(#"{"key":"#)
+            string(attribute.key)
+            switch attribute.value {
+            case .string(let text):
+                raw(#","value":{"stringValue":"#)
+                string(text)
+                raw("}}")
+            case .bool(let flag): raw(#","value":{"boolValue":\#(flag)}}"#)
+            case .int(let number): raw(#","value":{"intValue":"\#(number)"}}"#)
+            case .double(let number):
+                raw(number.isFinite ? #","value":{"doubleValue":\#(number)}}"# : #","value":{"doubleValue":"\#(number)"}}"#)
+            }
+        }
+        raw("]")
     }
 }
 

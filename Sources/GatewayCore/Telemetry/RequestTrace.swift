@@ -26,6 +26,8 @@ public final class RequestTrace: Sendable {
         var answer: (span: ExportedSpan, attributes: [SpanAttribute])?
         var endNanos: UInt64 = 0
         var metadata: LogMetadata?
+        /// Logs whose spans were not built: every exporter's queue was full.
+        var skipped = 0
     }
 
     private let state = Mutex(State())
@@ -57,6 +59,10 @@ public final class RequestTrace: Sendable {
     /// Adds the span of one log (an attempt, a step, a cache hit), from the stored form the
     /// log writer derived. `payloads` says whether the prompt and completion may be attached.
     public func addLog(_ stored: StoredLog, record: LogRecord) {
+        guard sink.hasRoom(gatewayID: gatewayID, exporters: exporters) else {
+            state.withLock { $0.skipped += 1 }
+            return
+        }
         let log = stored.log
         let start = Self.nanos(log.createdAt)
         let end = start + UInt64(max(0, log.duration)) * 1_000_000
@@ -99,6 +105,10 @@ public final class RequestTrace: Sendable {
 
     deinit {
         let state = state.withLock { $0 }
+        guard sink.hasRoom(gatewayID: gatewayID, exporters: exporters) else {
+            sink.dropped(state.children.count + state.skipped + 1, gatewayID: gatewayID, exporters: exporters)
+            return
+        }
         var attributes: [SpanAttribute] = [SpanAttribute("cf.aig.gateway_id", .string(gatewayID))]
         var status = ExportedSpan.Status.unset
         var message: String?

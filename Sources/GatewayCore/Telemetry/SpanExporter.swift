@@ -48,6 +48,8 @@ public final class SpanExporter: Service, Sendable {
         var lastError: String?
         var lastExport: Date?
         var lastSubmit = ContinuousClock.now
+        /// Of `dropped`, how many the metric already counts.
+        var droppedCounted = 0
     }
 
     private let queues = Mutex<[Destination: Queue]>([:])
@@ -80,22 +82,36 @@ public final class SpanExporter: Service, Sendable {
         self.timeout = timeout
     }
 
-    /// Queues one request's spans for each of `exporters`; never waits.
+    /// Queues one request's spans for each of `exporters`; never waits. The spans are appended
+    /// in place (the queue is never copied under the lock), and a drop is only counted here: the
+    /// metric is brought up to date by the sending loop, off this path.
     public func submit(_ spans: [ExportedSpan], gatewayID: String, exporters: [OTelExporter]) {
-        var dropped = 0
+        let now = ContinuousClock.now
         queues.withLock { queues in
             for exporter in exporters {
                 let key = Destination(gatewayID: gatewayID, exporter: exporter)
-                var queue = queues[key] ?? Queue()
-                let room = max(0, capacity - queue.spans.count)
-                queue.spans += spans.prefix(room)
-                queue.dropped += spans.count - min(room, spans.count)
-                dropped += spans.count - min(room, spans.count)
-                queue.lastSubmit = .now
-                queues[key] = queue
+                let room = max(0, capacity - (queues[key]?.spans.count ?? 0))
+                let taken = min(room, spans.count)
+                if taken > 0 { queues[key, default: Queue()].spans.append(contentsOf: spans.prefix(taken)) }
+                queues[key, default: Queue()].dropped += spans.count - taken
+                queues[key, default: Queue()].lastSubmit = now
             }
         }
-        metrics.spansDropped(dropped, gateway: gatewayID, reason: "queue_full")
+    }
+
+    /// Whether any of `exporters` has room for more spans: a request whose exporters are all
+    /// full (their collectors down for long) is not worth turning into spans.
+    public func hasRoom(gatewayID: String, exporters: [OTelExporter]) -> Bool {
+        queues.withLock { queues in
+            exporters.contains { (queues[Destination(gatewayID: gatewayID, exporter: $0)]?.spans.count ?? 0) < capacity }
+        }
+    }
+
+    /// Counts `count` spans of a request dropped unbuilt, for each of `exporters`.
+    public func dropped(_ count: Int, gatewayID: String, exporters: [OTelExporter]) {
+        queues.withLock { queues in
+            for exporter in exporters { queues[Destination(gatewayID: gatewayID, exporter: exporter), default: Queue()].dropped += count }
+        }
     }
 
     /// The exporters of `gatewayID` this process has sent to, and how they fare.
@@ -113,6 +129,7 @@ public final class SpanExporter: Service, Sendable {
     public func run() async throws {
         await withTaskGroup(of: Void.self) { sends in
             while !Task.isCancelled, !Task.isShuttingDownGracefully {
+                countDrops()
                 for destination in takeReady() {
                     sends.addTask { await self.send(destination) }
                 }
@@ -121,7 +138,27 @@ public final class SpanExporter: Service, Sendable {
             await sends.waitForAll()
             for destination in takeReady(ignoringBackoff: true) { sends.addTask { await self.send(destination) } }
         }
+        countDrops()
         try await client.shutdown()
+    }
+
+    /// Brings `aigw_otel_spans_dropped_total{reason="queue_full"}` and the backlog gauge up
+    /// to date.
+    private func countDrops() {
+        let counts = queues.withLock { queues -> [(gatewayID: String, dropped: Int, queued: Int)] in
+            var counts: [(String, Int, Int)] = []
+            for key in Array(queues.keys) {
+                guard var queue = queues[key] else { continue }
+                counts.append((key.gatewayID, queue.dropped - queue.droppedCounted, queue.spans.count))
+                queue.droppedCounted = queue.dropped
+                queues[key]?.droppedCounted = queue.droppedCounted
+            }
+            return counts
+        }
+        for (gatewayID, dropped, queued) in counts {
+            metrics.spansDropped(dropped, gateway: gatewayID, reason: "queue_full")
+            metrics.spanBacklog(queued, gateway: gatewayID)
+        }
     }
 
     /// The exporters with spans to send that are not sending already and not waiting out a
@@ -143,27 +180,44 @@ public final class SpanExporter: Service, Sendable {
         }
     }
 
-    /// Sends one batch of `destination`'s queue and settles it.
+    /// Sends `destination`'s queue batch after batch while the collector takes them and a
+    /// full batch waits (so an exporter keeps up with its collector, not with a clock), and
+    /// settles each.
     private func send(_ destination: Destination) async {
-        let batch = queues.withLock { queues -> [ExportedSpan] in
-            let spans = queues[destination]?.spans ?? []
-            let taken = Array(spans.prefix(batchSize))
-            queues[destination]?.spans.removeFirst(taken.count)
-            return taken
+        while true {
+            let batch = queues.withLock { queues -> [ExportedSpan] in
+                let count = min(batchSize, queues[destination]?.spans.count ?? 0)
+                let taken = Array(queues[destination]?.spans.prefix(count) ?? [])
+                queues[destination]?.spans.removeFirst(count)
+                return taken
+            }
+            guard !batch.isEmpty else {
+                queues.withLock { $0[destination]?.sending = false }
+                return
+            }
+            let outcome = await post(batch, to: destination)
+            let goOn = settle(batch, of: destination, outcome: outcome)
+            if !goOn { return }
         }
-        let outcome = await post(batch, to: destination)
+    }
+
+    /// Records how a batch went; returns whether another batch should go at once (this one was
+    /// delivered and a full one waits).
+    private func settle(_ batch: [ExportedSpan], of destination: Destination, outcome: Outcome) -> Bool {
         let gatewayID = destination.gatewayID
-        queues.withLock { queues in
-            guard var queue = queues[destination] else { return }
-            queue.sending = false
+        let goOn = queues.withLock { queues -> Bool in
+            guard var queue = queues[destination] else { return false }
+            var goOn = false
             switch outcome {
             case .delivered:
                 queue.exported += batch.count
                 queue.failures = 0
                 queue.lastError = nil
                 queue.lastExport = Date()
+                goOn = queue.spans.count >= batchSize
             case .refused(let reason):
                 queue.dropped += batch.count
+                queue.droppedCounted += batch.count  // counted below, as refused
                 queue.lastError = reason
             case .failed(let reason):
                 // Back to the front, as much as the bound leaves room for.
@@ -175,8 +229,9 @@ public final class SpanExporter: Service, Sendable {
                 let backoff = min(interval * (1 << min(queue.failures, 6)), .seconds(60))
                 queue.retryAt = .now + backoff
             }
+            queue.sending = goOn
             queues[destination] = queue
-            metrics.spanBacklog(queue.spans.count, gateway: gatewayID)
+            return goOn
         }
         switch outcome {
         case .delivered: metrics.spansExported(batch.count, gateway: gatewayID)
@@ -186,6 +241,7 @@ public final class SpanExporter: Service, Sendable {
         case .failed(let reason):
             logger.warning("OTLP export failed; will retry", metadata: ["gateway": "\(gatewayID)", "url": "\(destination.exporter.url)", "reason": "\(reason)"])
         }
+        return goOn
     }
 
     private enum Outcome {

@@ -65,12 +65,18 @@ public struct TraceContext: Sendable, Equatable {
         return id
     }
 
-    /// A random id of `bytes` bytes, never all zero.
+    /// A random id of `bytes` bytes, never all zero: eight bytes per draw from the system's
+    /// generator (a draw per byte cost a system call each, which showed in the request path).
     public static func randomID(bytes: Int) -> [UInt8] {
         var generator = SystemRandomNumberGenerator()
+        var id: [UInt8] = []
+        id.reserveCapacity(bytes)
         while true {
-            let id = (0..<bytes).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            while id.count < bytes {
+                withUnsafeBytes(of: generator.next() as UInt64) { id.append(contentsOf: $0.prefix(bytes - id.count)) }
+            }
             if id.contains(where: { $0 != 0 }) { return id }
+            id.removeAll(keepingCapacity: true)
         }
     }
 

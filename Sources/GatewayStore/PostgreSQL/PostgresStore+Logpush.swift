@@ -10,7 +10,7 @@ extension PostgresStore {
     }
 
     public func logpushPending(limit: Int) async throws -> [LogpushPending] {
-        try await rows(LogpushTables.pending(logColumns: Self.logColumns), [.integer(limit)]).map(LogpushTables.pending)
+        try await rows(LogpushTables.pending(logs: "(SELECT \(Self.logColumns) FROM logs)"), [.integer(limit)]).map(LogpushTables.pending)
     }
 
     public func logpushCommit(delivered: [Int64], cursor: String?) async throws {

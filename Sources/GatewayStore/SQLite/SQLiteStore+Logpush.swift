@@ -6,7 +6,7 @@ extension SQLiteStore {
     public func logpushClaim(holder: String, seconds: Int) async throws -> Bool { true }
 
     public func logpushPending(limit: Int) async throws -> [LogpushPending] {
-        try await rows(LogpushTables.pending(logColumns: "*"), [.integer(limit)]).map(LogpushTables.pending)
+        try await api.query(LogpushTables.pending(logs: "logs"), [.integer(limit)]).map(LogpushTables.pending)
     }
 
     public func logpushCommit(delivered: [Int64], cursor: String?) async throws {

@@ -37,10 +37,13 @@ enum LogpushTables {
         return (sql, values)
     }
 
-    /// The oldest queued logs, in order, with their rows (none for a log deleted since).
-    static func pending(logColumns: String) -> String {
-        "SELECT o.seq AS outbox_seq, o.gateway_id AS outbox_gateway, l.* FROM logpush_outbox o "
-            + "LEFT JOIN (SELECT \(logColumns) FROM logs) l ON l.id = o.log_id ORDER BY o.seq LIMIT ?"
+    /// The oldest queued logs, in order, with their rows (none for a log deleted since) and
+    /// the bodies kept apart from them: one statement for a whole batch. `logs` is the table,
+    /// or (PostgreSQL) a projection of it that reads metadata as text.
+    static func pending(logs: String) -> String {
+        "SELECT o.seq AS outbox_seq, o.gateway_id AS outbox_gateway, b.request AS separate_request, "
+            + "b.response AS separate_response, l.* FROM logpush_outbox o "
+            + "LEFT JOIN \(logs) l ON l.id = o.log_id LEFT JOIN log_bodies b ON b.log_id = o.log_id ORDER BY o.seq LIMIT ?"
     }
 
     /// Takes the lease for `holder` when it is free, expired or already its own.
@@ -51,11 +54,15 @@ enum LogpushTables {
 
     static let backlog = "SELECT COUNT(*) AS n, MIN(created_at) AS oldest FROM logpush_outbox"
 
-    /// Rows from the pending query.
+    /// Rows from the pending query: each log with its bodies as sent (capped), nil where not
+    /// kept, read as ``LogStore/bodies(of:)`` reads them.
     static func pending(_ row: some StoreRow) -> LogpushPending {
-        LogpushPending(
-            seq: Int64(row.integer("outbox_seq") ?? 0), gatewayID: row.text("outbox_gateway") ?? "",
-            log: row.text("id") == nil ? nil : AIGatewayLog(row: row))
+        let log = row.text("id") == nil ? nil : AIGatewayLog(row: row)
+        let request = row.bytes("separate_request") ?? log.flatMap { $0.requestHeadComplete ? $0.requestHead.map { Array($0.utf8) } : nil }
+        let response = row.bytes("separate_response") ?? log.flatMap { $0.responseHeadComplete ? $0.responseHead.map { Array($0.utf8) } : nil }
+        return LogpushPending(
+            seq: Int64(row.integer("outbox_seq") ?? 0), gatewayID: row.text("outbox_gateway") ?? "", log: log,
+            request: request, response: response)
     }
 }
 
@@ -65,6 +72,9 @@ public struct LogpushPending: Sendable {
     public var seq: Int64
     public var gatewayID: String
     public var log: AIGatewayLog?
+    /// The request and response bodies as sent (capped), nil where not kept.
+    public var request: [UInt8]?
+    public var response: [UInt8]?
 }
 
 /// What Logpush needs of a store.

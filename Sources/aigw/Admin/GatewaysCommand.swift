@@ -46,7 +46,7 @@ struct GatewaysCommand: AsyncParsableCommand {
             abstract: "Create a gateway, e.g. `aigw gateways create my-gw --set cache_ttl=60`.")
         @OptionGroup var server: ServerOptions
         @Argument(help: "The gateway id.") var id: String
-        @Option(name: .long, help: "A setting, key=value (repeatable; see SPEC section 6).") var set: [SettingArgument] = []
+        @Option(name: .long, help: "A setting, key=value (repeatable; README, \"Management REST API\", lists them).") var set: [SettingArgument] = []
 
         func run() async throws {
             try await runAdmin {

@@ -35,10 +35,16 @@ struct TokensCommand: AsyncParsableCommand {
 
         func run() async throws {
             try await runAdmin {
-                let token = try await server.client().createToken(gateway: gateway, name: name)
+                let client = try server.client()
+                let token = try await client.createToken(gateway: gateway, name: name)
                 if server.json { return try server.printJSON(token) }
                 Console.line("created token \(token.id) (\(token.name)) for gateway \(gateway); it is shown only now:")
                 Console.line(token.token ?? "")
+                if try await client.gateway(id: gateway).authentication == false {
+                    Console.error(
+                        "note: gateway \(gateway) does not require authentication, so this token changes nothing yet; "
+                            + "turn it on with: aigw gateways update \(gateway) --set authentication=true")
+                }
             }
         }
     }

@@ -28,12 +28,16 @@ struct LogpushSealTests {
         #expect(throws: (any Error).self) { try tampered.open(with: Self.privateKey) }
     }
 
-    @Test("each field has its own key: the same text seals differently every time")
+    @Test("each log has its own key, each field its own nonce: the same text seals differently every time")
     func freshKeys() throws {
         let key = try LogpushRecipient(pem: Self.publicPEM).key
         let first = try LogpushSeal(sealing: Array("same".utf8), for: key)
         let second = try LogpushSeal(sealing: Array("same".utf8), for: key)
         #expect(first.key != second.key && first.data != second.data)
+        let logKey = try LogpushSeal.LogKey(for: key)
+        let metadata = try LogpushSeal(sealing: Array("same".utf8), with: logKey)
+        let body = try LogpushSeal(sealing: Array("same".utf8), with: logKey)
+        #expect(metadata.key == body.key && metadata.iv != body.iv && metadata.data != body.data)
     }
 
     @Test("a line carries the dataset's field names, the sealed fields decrypt, and no body is in clear")

@@ -1,4 +1,6 @@
 import Foundation
+import PropertyBased
+import TestSupport
 import Testing
 
 @testable import GatewayCore
@@ -47,5 +49,27 @@ struct OTLPEncoderTests {
         #expect((attributes[0]["value"] as! [String: Any])["doubleValue"] as? String == "inf")
         #expect((attributes[1]["value"] as! [String: Any])["boolValue"] as? Bool == true)
         #expect((encoded["status"] as! [String: Any])["code"] as? Int == 2)
+    }
+
+    @Test("any name, attribute text or status message comes back unchanged from a JSON parser")
+    func jsonStrings() async {
+        await propertyCheck(count: FuzzInputs.count, input: FuzzInputs.text(FuzzInputs.hostile + ["\u{0}", "\u{1F}", "\\", "\"", "é", "😀", "\u{7F}"], length: 0...12)) { text in
+            var hostile = span
+            hostile.name = text
+            hostile.statusMessage = text
+            hostile.attributes = [SpanAttribute(text, .string(text))]
+            let data = Data(OTLPEncoder.json([hostile], resource: .gateway(text, version: text)))
+            guard let object = try? JSONSerialization.jsonObject(with: data) as? [String: Any] else {
+                Issue.record("not JSON: \(String(decoding: data, as: UTF8.self))")
+                return
+            }
+            let scope = ((object["resourceSpans"] as! [[String: Any]])[0]["scopeSpans"] as! [[String: Any]])[0]
+            let encoded = (scope["spans"] as! [[String: Any]])[0]
+            #expect(encoded["name"] as? String == text)
+            #expect((encoded["status"] as! [String: Any])["message"] as? String == text)
+            let attribute = (encoded["attributes"] as! [[String: Any]])[0]
+            #expect(attribute["key"] as? String == text)
+            #expect((attribute["value"] as! [String: Any])["stringValue"] as? String == text)
+        }
     }
 }
