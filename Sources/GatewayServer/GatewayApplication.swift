@@ -114,6 +114,12 @@ public enum GatewayApplication {
             try await store.migrate()
             try await load(configuration: configuration, store: store, into: gateways, features: features)
             storeReady.open()
+            let unopenable = features.providerKeys.unopenable()
+            if !unopenable.isEmpty {
+                logger.warning(
+                    "\(unopenable.count) stored provider keys cannot be opened: \(configuration.masterKey == nil ? "no master key is set" : "the master key is not the one they were stored with"); requests that need one get error 2041 (start with the right AIGW_MASTER_KEY, or store them again)",
+                    metadata: ["gateways": "\(Set(unopenable.map(\.gatewayID)).sorted().joined(separator: ", "))"])
+            }
             let exporting = gateways.all().filter(\.logpush).map(\.id).sorted()
             if configuration.logpush == nil, !exporting.isEmpty {
                 logger.warning(

@@ -16,16 +16,8 @@ enum AccessLog {
         var line = "\(method.printableInError) \(log.gatewayID) \(log.provider)/\(model) \(log.path.printableInError)"
         line += " \(log.statusCode) \(log.duration)ms"
         line += " in=\(log.tokensIn.map(String.init) ?? "-") out=\(log.tokensOut.map(String.init) ?? "-")"
-        line += " \(log.cost.map(Self.dollars) ?? "$-") \(log.cached ? "HIT" : "MISS") \(log.id)"
+        line += " \(log.cost.map(Money.dollars) ?? "$-") \(log.cached ? "HIT" : "MISS") \(log.id)"
         if let step = log.step, step > 0 { line += " step=\(step)" }
         return line
-    }
-
-    /// USD with no exponent: `$0.000008365`.
-    static func dollars(_ amount: Double) -> String {
-        guard amount.isFinite else { return "$-" }
-        var text = String(format: "%.9f", amount)
-        while text.hasSuffix("0"), !text.hasSuffix(".0") { text.removeLast() }
-        return "$" + text
     }
 }

@@ -71,3 +71,24 @@ def test_no_master_key_means_no_stored_keys(gateway):
     with pytest.raises(urllib.error.HTTPError) as refused:
         post_json(api, {"provider_slug": "openai", "secret": "sk-x"})
     assert refused.value.code == 400 and "master key" in refused.value.read().decode()
+
+
+def test_a_wrong_master_key_after_a_restart_is_said_at_start_and_answered_clearly(start_gateway):
+    keyed = {"keyed": {"authentication": True}}
+    gateway = start_gateway(config={"master_key": MASTER_KEY, "gateways": keyed})
+    api = f"{gateway.url}/client/v4/accounts/local/ai-gateway/gateways/keyed/provider_configs"
+    assert post_json(api, {"provider_slug": "openai", "secret": STORED_SECRET})["success"]
+    token = aigw(gateway, "tokens", "create", "-g", "keyed").stdout.strip().splitlines()[-1]
+    assert gateway.stop() == 0
+
+    restarted = start_gateway(config={"master_key": "another master key, also 32+ chars", "gateways": keyed})
+    process_log = (restarted.workdir / f"aigw-{restarted.port}.stderr").read_text()
+    assert "1 stored provider keys cannot be opened" in process_log and "keyed" in process_log
+    request = urllib.request.Request(restarted.gateway_url("keyed", "openai") + "/chat/completions",
+                                     data=b'{"model":"gpt-4o-mini","messages":[]}',
+                                     headers={"content-type": "application/json", "cf-aig-authorization": f"Bearer {token}"})
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(request, timeout=30)
+    body = json.loads(refused.value.read())
+    assert refused.value.code == 503 and body["internalCode"] == 2041 and "master key" in body["message"]
+    assert STORED_SECRET not in json.dumps(body)

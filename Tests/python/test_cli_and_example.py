@@ -2,6 +2,7 @@
 executable, each run as a user would run them against a freshly started `aigw serve`."""
 
 import json
+import re
 import os
 import subprocess
 import time
@@ -191,3 +192,37 @@ def test_cli_asks_before_deleting_every_log_and_says_which_gateway_to_pass(gatew
     assert no_gateway.returncode != 0 and "pass -g GATEWAY" in no_gateway.stderr and "confirm" in no_gateway.stderr
     version = subprocess.run([str(AIGW), "--version"], capture_output=True, text=True, timeout=30)
     assert version.returncode == 0 and version.stdout.startswith("aigw ")
+
+
+def test_cli_costs_stats_keys_and_token_note(start_gateway):
+    gateway = start_gateway(config={"master_key": "cli test master key, 32+ characters"})
+    aigw(gateway, "gateways", "create", "costed")
+    request = urllib.request.Request(gateway.gateway_url("costed", "openai") + "/chat/completions",
+                                     data=b'{"model":"gpt-4o-mini","messages":[]}', headers={"content-type": "application/json"})
+    log_id = urllib.request.urlopen(request, timeout=30).headers["cf-aig-log-id"]
+    gateway.wait_for_log(log_id)
+
+    listed = aigw(gateway, "logs", "list", "-g", "costed").stdout
+    assert "COST" in listed and "CACHED" in listed and "e-0" not in listed
+    assert re.search(r"\$0\.0000\d+", listed) and "this page:" in listed
+    stats = aigw(gateway, "logs", "stats", "-g", "costed", "--since", "1h").stdout
+    assert re.search(r"openai\s+1\s+0\s+0\s+\d+\s+\d+\s+\$0\.0000\d+", stats), stats
+    assert re.search(r"gpt-4o-mini\s+1\s", stats), stats
+    bad = aigw(gateway, "logs", "stats", "--since", "soon", check=False)
+    assert bad.returncode != 0 and "--since" in bad.stderr
+
+    # Stored keys: the secret from standard input, never printed back.
+    added = subprocess.run([str(AIGW), "keys", "add", "-g", "costed", "--provider", "openai", "--url", gateway.url],
+                           input="sk-cli-secret-42\n", capture_output=True, text=True, timeout=60, check=True)
+    key_id = added.stdout.split()[3]
+    listed = aigw(gateway, "keys", "list", "-g", "costed").stdout
+    assert key_id in listed and "openai" in listed and "sk-cli-secret-42" not in listed
+    conflict = subprocess.run([str(AIGW), "keys", "add", "-g", "costed", "--provider", "openai", "--url", gateway.url],
+                              input="sk-other\n", capture_output=True, text=True, timeout=60)
+    assert conflict.returncode != 0 and "conflict" in conflict.stderr and "bad request" not in conflict.stderr
+    assert "removed" in aigw(gateway, "keys", "remove", "-g", "costed", key_id).stdout
+    assert key_id not in aigw(gateway, "keys", "list", "-g", "costed").stdout
+
+    # A token for a gateway that does not ask for one says so.
+    made = aigw(gateway, "tokens", "create", "-g", "costed", "--name", "ci")
+    assert "does not require authentication" in made.stderr and "--set authentication=true" in made.stderr

@@ -32,6 +32,11 @@ public final class GatewayRecords<Record: GatewayScopedRecord>: Sendable {
     }
 
     /// Adds a record.
+    /// Every record, of every gateway.
+    public func everyRecord() -> [Record] {
+        records.withLock { $0.values.flatMap { $0 } }
+    }
+
     public func add(_ record: Record) {
         records.withLock { $0[record.gatewayID, default: []].append(record) }
     }

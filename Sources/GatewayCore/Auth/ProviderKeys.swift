@@ -111,9 +111,22 @@ public struct ProviderKeys: Sendable {
                 message: "unknown key alias '\(wanted)' for provider '\(provider)' on gateway '\(gatewayID)' (cf-aig-byok-alias)")
         }
         guard let cipher, let secret = try? cipher.open(found.sealed, context: found.context) else {
-            throw GatewayError.internal("the stored key '\(wanted)' for '\(provider)' cannot be opened with the configured master key")
+            throw GatewayError(
+                code: 2041, httpStatus: 503,
+                message: "the gateway's stored '\(provider)' key (alias '\(wanted)') cannot be opened: "
+                    + (cipher == nil ? "no master key is set" : "the master key is not the one it was stored with")
+                    + "; start aigw with that master key (AIGW_MASTER_KEY), or store the key again, or send the provider's key with the request")
         }
         return secret
+    }
+
+    /// The stored keys this process cannot open: no master key, or another one than they were
+    /// sealed with (said at start, so that a wrong key is found before a request needs one).
+    public func unopenable() -> [StoredProviderKey] {
+        records.everyRecord().filter { key in
+            guard let cipher else { return true }
+            return (try? cipher.open(key.sealed, context: key.context)) == nil
+        }
     }
 
     /// Whether the gateway already has a key for this provider and alias.

@@ -7,7 +7,7 @@ import GatewayCore
 struct LogsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "logs", abstract: "List, read, annotate and delete a gateway's logs.",
-        subcommands: [List.self, Get.self, Patch.self, Delete.self, Decrypt.self])
+        subcommands: [List.self, Get.self, Patch.self, Delete.self, Stats.self, Decrypt.self])
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List logs, newest first.")
@@ -35,16 +35,24 @@ struct LogsCommand: AsyncParsableCommand {
                     gateway: gateway ?? "default", page: page, perPage: perPage, filters: filter.map(\.filter), search: search,
                     orderBy: orderBy, descending: !ascending)
                 if server.json { return try server.printJSON(result.items) }
-                var table = TextTable(headers: ["ID", "CREATED", "PROVIDER", "MODEL", "STATUS", "TOKENS", "MS", "FEEDBACK", "SCORE"])
+                var table = TextTable(headers: [
+                    "ID", "CREATED", "PROVIDER", "MODEL", "STATUS", "TOKENS", "COST", "CACHED", "MS", "FEEDBACK", "SCORE",
+                ])
                 for log in result.items {
                     table.rows.append([
                         log.id, log.createdAt.formatted(.iso8601), log.provider, log.model, String(log.statusCode),
                         "\(log.tokensIn.map(String.init) ?? "-")/\(log.tokensOut.map(String.init) ?? "-")",
-                        String(log.duration), log.feedback.map(String.init) ?? "", log.score.map(String.init) ?? "",
+                        log.cost.map(Money.dollars) ?? "-", log.cached ? "yes" : "", String(log.duration),
+                        log.feedback.map(String.init) ?? "", log.score.map(String.init) ?? "",
                     ])
                 }
                 Console.line(table.render())
-                Console.line("page \(result.page), \(result.items.count) of \(result.totalCount) logs")
+                let tokensIn = result.items.compactMap(\.tokensIn).reduce(0, +)
+                let tokensOut = result.items.compactMap(\.tokensOut).reduce(0, +)
+                let cost = result.items.compactMap(\.cost).reduce(0, +)
+                Console.line(
+                    "page \(result.page), \(result.items.count) of \(result.totalCount) logs; this page: \(tokensIn) tokens in, "
+                        + "\(tokensOut) out, \(Money.dollars(cost)); totals over time: aigw logs stats")
             }
         }
     }
@@ -130,6 +138,50 @@ struct LogsCommand: AsyncParsableCommand {
                 if server.json { return try server.printJSON(["deleted": deleted]) }
                 Console.line("deleted \(deleted) logs")
             }
+        }
+    }
+
+    struct Stats: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Requests, errors, tokens and cost by provider and by model over a time range (the analytics API).")
+        @OptionGroup var server: ServerOptions
+        @Option(name: [.short, .long], help: "The gateway (without it: every gateway).") var gateway: String?
+        @Option(name: .long, help: "How far back: 30m, 24h, 7d (default 24h).") var since = "24h"
+
+        func run() async throws {
+            guard let seconds = Self.seconds(since) else {
+                throw ValidationError("--since: '\(since)' is not a duration such as 30m, 24h or 7d")
+            }
+            try await runAdmin {
+                let client = try server.client()
+                let start = Date().addingTimeInterval(-seconds)
+                let byProvider = try await client.analytics(gateway: gateway, start: start, groupBy: "provider")
+                let byModel = try await client.analytics(gateway: gateway, start: start, groupBy: "model")
+                if server.json { return try server.printJSON(["provider": byProvider, "model": byModel]) }
+                for (title, analytics) in [("PROVIDER", byProvider), ("MODEL", byModel)] {
+                    var table = TextTable(headers: [title, "REQUESTS", "ERRORS", "CACHED", "TOKENS IN", "TOKENS OUT", "COST"])
+                    for group in analytics.groups {
+                        table.rows.append(Self.row(group.group.isEmpty ? "-" : group.group, group.figures))
+                    }
+                    table.rows.append(Self.row("total", analytics.totals))
+                    Console.line(table.render())
+                }
+                Console.line("\(gateway.map { "gateway \($0)" } ?? "every gateway"), since \(start.formatted(.iso8601))")
+            }
+        }
+
+        static func row(_ name: String, _ figures: AnalyticsFigures) -> [String] {
+            [
+                name, String(figures.requests), String(figures.errors), String(figures.cached), String(figures.tokensIn),
+                String(figures.tokensOut), Money.dollars(figures.cost),
+            ]
+        }
+
+        /// `30m`, `24h`, `7d` (or seconds) in seconds.
+        static func seconds(_ text: String) -> Double? {
+            let units: [Character: Double] = ["s": 1, "m": 60, "h": 3600, "d": 86_400]
+            if let last = text.last, let unit = units[last], let value = Double(text.dropLast()), value > 0 { return value * unit }
+            return Double(text).flatMap { $0 > 0 ? $0 : nil }
         }
     }
 
