@@ -128,7 +128,10 @@ let package = Package(
         .executableTarget(name: "SeedExample", dependencies: ["AIGateway"]),
         // What the test suites share (waiting for a condition, for one); not shipped.
         .target(
-            name: "TestSupport", dependencies: [.product(name: "PropertyBased", package: "swift-property-based")],
+            name: "TestSupport",
+            dependencies: [
+                .product(name: "PropertyBased", package: "swift-property-based"), .product(name: "Logging", package: "swift-log"),
+            ],
             path: "Tests/TestSupport"),
         .testTarget(
             name: "AIGatewayTests",

@@ -65,23 +65,23 @@ public final class LogpushExport: Service, Sendable {
         // The queue's tables exist once the store is migrated.
         try await cancelWhenGracefulShutdown { await self.ready.wait() }
         await withTaskExecutorPreference(Self.executor) {
+            // Where the destination stands, while this process holds the lease: read from the
+            // store when it takes the lease (another process may have written since), kept
+            // in step with it after each delivery, given up with the lease.
             var cursor: LogpushFileCursor?
-            var recovered = false
+            var holding = false
             var failures = 0
             while true {
                 let stopping = Task.isShuttingDownGracefully || Task.isCancelled
                 do {
-                    if !recovered {
-                        cursor = try await recover()
-                        recovered = true
-                    }
                     // At shutdown: keep going while batches come full, then stop.
-                    let full = try await pass(&cursor)
+                    let full = try await pass(&cursor, holding: &holding)
                     failures = 0
                     if stopping, !full { break }
                     if full { continue }
                 } catch {
                     failures += 1
+                    holding = false  // read the cursor again: the failure may have left it behind
                     metrics.logpushFailed()
                     status.update { $0.lastError = "\(error)" }
                     logger.warning("Logpush delivery failed; will retry", metadata: ["error": "\(error)", "attempt": "\(failures)"])
@@ -90,7 +90,7 @@ public final class LogpushExport: Service, Sendable {
                 let wait = failures == 0 ? Duration.milliseconds(settings.intervalMs) : min(.milliseconds(settings.intervalMs) * (1 << min(failures, 6)), .seconds(60))
                 try? await cancelWhenGracefulShutdown { try await Task.sleep(for: wait) }
             }
-            if case .files(let files) = destination, let open = cursor {
+            if holding, case .files(let files) = destination, let open = cursor {
                 do {
                     try files.finish(open)
                     try await store.logpushCommit(delivered: [], cursor: nil)
@@ -100,6 +100,8 @@ public final class LogpushExport: Service, Sendable {
                 }
             }
             if case .http(let http) = destination { await http.shutdown() }
+            // Another process takes over at once, not when the lease would have run out.
+            if holding { try? await store.logpushRelease(holder: holder) }
         }
     }
 
@@ -113,10 +115,18 @@ public final class LogpushExport: Service, Sendable {
     }
 
     /// One batch; returns whether it was full (more may be waiting).
-    private func pass(_ cursor: inout LogpushFileCursor?) async throws -> Bool {
+    private func pass(_ cursor: inout LogpushFileCursor?, holding: inout Bool) async throws -> Bool {
         // Longer than a delivery can take (the endpoint's 30 s timeout), so that a lease never
         // runs out under a batch in flight; after a crash another process takes over within it.
-        guard try await store.logpushClaim(holder: holder, seconds: 60) else { return false }
+        guard try await store.logpushClaim(holder: holder, seconds: 60) else {
+            holding = false
+            return false
+        }
+        if !holding {
+            // Just taken (at start, or from another process): the store says where things stand.
+            cursor = try await recover()
+            holding = true
+        }
         if case .files(let files) = destination, let open = cursor, files.isDue(open) {
             try files.finish(open)
             try await store.logpushCommit(delivered: [], cursor: nil)

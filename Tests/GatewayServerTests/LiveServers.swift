@@ -35,8 +35,7 @@ struct LiveServers: Sendable {
         retryClock: any RetryClock = SystemRetryClock(),
         _ body: @Sendable (LiveServers) async throws -> Void
     ) async throws {
-        var logger = Logger(label: "test")
-        logger.logLevel = .warning
+        let logger = Logger.quietUnlessAsked()
         let mock = MockUpstreamServer()
         let (mockPorts, mockPortSink) = AsyncStream.makeStream(of: Int.self)
         let mockApp = mock.application(port: 0, logger: logger) { port in mockPortSink.yield(port) }

@@ -48,10 +48,10 @@ struct LogManagementTests {
         settings.batchSize = batchSize
         let writers = (0..<count).map { _ in
             LogWriter(
-                store: store, settings: settings, metrics: metrics, logger: Logger(label: "test"),
+                store: store, settings: settings, metrics: metrics, logger: Logger.quietUnlessAsked(),
                 management: LogManagement(store: store, metrics: metrics) { board.get($0) })
         }
-        let group = ServiceGroup(configuration: .init(services: writers, logger: Logger(label: "test")))
+        let group = ServiceGroup(configuration: .init(services: writers, logger: Logger.quietUnlessAsked()))
         try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask { try await group.run() }
             try await body(writers)
@@ -127,7 +127,7 @@ struct LogManagementTests {
             }
             let retention = LogRetention(
                 store: store, management: LogManagement(store: store, metrics: .discarding) { board.get($0) },
-                logger: Logger(label: "test"), gateways: { board.all() })
+                logger: Logger.quietUnlessAsked(), gateways: { board.all() })
             #expect(try await retention.runOnce() == 30)
             #expect(try await storedIDs(store, "aged") == Set(recent.map(\.id)))
             #expect(try await store.count(gatewayID: "kept") == 10)
@@ -142,7 +142,7 @@ struct LogManagementTests {
     @Test("SQLite: a file whose logs are rotated by DELETE_OLDEST stops growing")
     func sqliteFileStopsGrowing() async throws {
         let path = temporaryDatabasePath()
-        let store = try await SQLiteStore.open(path: path)
+        let store = try await SQLiteStore.open(path: path, logger: .quietUnlessAsked())
         try await store.whileRunning {
             try await store.migrate()
             let board = SettingsBoard()

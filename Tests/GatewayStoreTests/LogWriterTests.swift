@@ -12,7 +12,7 @@ import Testing
 
 @Suite("Log writer: batches off the request path, drains on shutdown, never drops silently")
 struct LogWriterTests {
-    let logger = Logger(label: "test")
+    let logger = Logger.quietUnlessAsked()
 
     /// A writer into `store`, its settings changed by `change`, and the metrics it counts into.
     func writer(into store: any LogBatchStore, _ change: (inout LogQueueSettings) -> Void) -> (LogWriter, TestMetrics) {
@@ -35,7 +35,7 @@ struct LogWriterTests {
 
     @Test("every record submitted before shutdown is in the store after it")
     func drainsOnShutdown() async throws {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath(), logger: .quietUnlessAsked())
         try await store.migrate()
         var settings = LogQueueSettings()
         settings.batchSize = 64
@@ -51,7 +51,7 @@ struct LogWriterTests {
 
     @Test("flush returns once every record accepted before it is in the store (read-your-writes)")
     func flushWaitsForWrites() async throws {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath(), logger: .quietUnlessAsked())
         try await store.migrate()
         var settings = LogQueueSettings()
         settings.batchSize = 50
@@ -92,7 +92,7 @@ struct LogWriterTests {
 
     @Test("a store that refuses writes for a while loses nothing: the batch is retried")
     func retriesFailedBatches() async throws {
-        let inner = try await SQLiteStore.open(path: temporaryDatabasePath())
+        let inner = try await SQLiteStore.open(path: temporaryDatabasePath(), logger: .quietUnlessAsked())
         try await inner.migrate()
         let store = FlakyStore(inner: inner, failures: 3)
         var settings = LogQueueSettings()
@@ -279,12 +279,12 @@ struct LogWriterRefusalTests {
             settings.flushIntervalMs = 1
             let registry = TestMetrics()
             let writer = LogWriter(
-                store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: Logger(label: "test"))
+                store: store, settings: settings, metrics: GatewayMetrics(factory: registry), logger: Logger.quietUnlessAsked())
             let gateway = "refusal-\(ULID().description.lowercased())"
             var records = (0..<10).map { sampleRecord(gateway: gateway, index: $0) }
             // PostgreSQL's status_code is a 32-bit integer: this one is out of range there.
             records[3].statusCode = Int(Int32.max) + 1
-            let group = ServiceGroup(configuration: .init(services: [writer], logger: Logger(label: "test")))
+            let group = ServiceGroup(configuration: .init(services: [writer], logger: Logger.quietUnlessAsked()))
             try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 for record in records { writer.submit(record) }
@@ -301,7 +301,7 @@ struct LogWriterRefusalTests {
 
     @Test("SQLite: a broken constraint is a refusal; a malformed statement or an unrelated error is not")
     func sqliteRefusals() async throws {
-        let store = try await SQLiteStore.open(path: temporaryDatabasePath())
+        let store = try await SQLiteStore.open(path: temporaryDatabasePath(), logger: .quietUnlessAsked())
         try await store.migrate()
         do {
             _ = try await store.api.query("INSERT INTO log_bodies (log_id) VALUES ('no such log')").get()

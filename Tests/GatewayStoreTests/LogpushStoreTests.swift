@@ -64,6 +64,9 @@ struct LogpushStoreTests {
                 try await store.logpushClaim(holder: "b", seconds: 60),
             ]
             #expect(claims == [true, true, false, true, true])
+            // Given up at shutdown, it is taken at once.
+            try await store.logpushRelease(holder: "b")
+            #expect(try await store.logpushClaim(holder: "a", seconds: 60))
         }
     }
 }

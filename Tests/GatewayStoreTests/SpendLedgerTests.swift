@@ -17,7 +17,7 @@ struct SpendLedgerTests {
     @Test("charges made through one ledger are read by a new ledger on the same database, partitions apart", arguments: StoreKind.all)
     func chargesOutliveTheLedger(kind: StoreKind) async throws {
         try await kind.withStore { store in
-            let logger = Logger(label: "test")
+            let logger = Logger.quietUnlessAsked()
             let first = store.makeSpendLedger(logger: logger)
             let keys = [key("daily", partition: "user=ada"), key("daily", partition: "user=bob"), key("hourly")]
             for _ in 0..<10 { first.charge(0.25, to: [keys[0], keys[2]]) }
@@ -39,7 +39,7 @@ struct SpendLedgerTests {
     @Test("a process reads its own charges exactly while its writes are under way: none missed, none counted twice", arguments: StoreKind.all)
     func ownChargesExactly(kind: StoreKind) async throws {
         try await kind.withStore { store in
-            let ledger = store.makeSpendLedger(logger: Logger(label: "test"))
+            let ledger = store.makeSpendLedger(logger: Logger.quietUnlessAsked())
             let counted = key("exact")
             var readings: [Double] = []
             for _ in 1...100 {
@@ -53,7 +53,7 @@ struct SpendLedgerTests {
             }
             #expect(try await ledger.totals(of: [counted])[counted] == 100)
             await ledger.flush()
-            let fresh = store.makeSpendLedger(logger: Logger(label: "test"))
+            let fresh = store.makeSpendLedger(logger: Logger.quietUnlessAsked())
             try await fresh.load()
             #expect(try await fresh.totals(of: [counted])[counted] == 100)
         }
@@ -62,7 +62,7 @@ struct SpendLedgerTests {
     @Test("deleting a gateway deletes its spend counters", arguments: StoreKind.all)
     func gatewayDeletion(kind: StoreKind) async throws {
         try await kind.withStore { store in
-            let logger = Logger(label: "test")
+            let logger = Logger.quietUnlessAsked()
             _ = try await store.createGateway(GatewaySettings(id: "gone"))
             let ledger = store.makeSpendLedger(logger: logger)
             let counted = key("r", gateway: "gone")

@@ -1,6 +1,8 @@
 import Foundation
+import Logging
 import GatewayCore
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import GatewayStore
@@ -52,8 +54,8 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
     func withStore<Result: Sendable>(_ body: (any DataStore) async throws -> Result) async throws -> Result {
         let store: any DataStore
         switch self {
-        case .sqlite: store = try await SQLiteStore.open(path: temporaryDatabasePath())
-        case .postgres: store = try await PostgresStore.open(url: try await Self.freshPostgresDatabase())
+        case .sqlite: store = try await SQLiteStore.open(path: temporaryDatabasePath(), logger: .quietUnlessAsked())
+        case .postgres: store = try await PostgresStore.open(url: try await Self.freshPostgresDatabase(), logger: .quietUnlessAsked())
         }
         return try await store.whileRunning {
             try await store.migrate()
@@ -68,7 +70,7 @@ enum StoreKind: String, CaseIterable, CustomTestStringConvertible, Sendable {
                 "AIGW_TEST_POSTGRES_URL is not set: the PostgreSQL store tests need a server (eval \"$(bash scripts/postgres start)\")")
         }
         let name = "aigw_test_" + UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased()
-        let admin = try await PostgresStore.open(url: url)
+        let admin = try await PostgresStore.open(url: url, logger: .quietUnlessAsked())
         try await admin.whileRunning { _ = try await admin.rows("CREATE DATABASE \(name)") }
         var components = URLComponents(string: url)!
         components.path = "/" + name

@@ -1,7 +1,9 @@
 import AIGateway
 import Foundation
+import Logging
 import GatewayCore
 import NIOCore
+import TestSupport
 import Testing
 
 @testable import GatewayStore
@@ -16,13 +18,13 @@ struct StoreTests {
         try await withThrowingTaskGroup(of: Void.self) { group in
             for _ in 0..<4 {
                 group.addTask {
-                    let store = try await PostgresStore.open(url: url)
+                    let store = try await PostgresStore.open(url: url, logger: .quietUnlessAsked())
                     try await store.whileRunning { try await store.migrate() }
                 }
             }
             try await group.waitForAll()
         }
-        let store = try await PostgresStore.open(url: url)
+        let store = try await PostgresStore.open(url: url, logger: .quietUnlessAsked())
         try await store.whileRunning {
             try await store.migrate()
             #expect(try await store.count(gatewayID: nil) == 0)
@@ -44,12 +46,12 @@ struct StoreTests {
     @Test("SQLite: migrations run once and again without harm")
     func migrations() async throws {
         let path = temporaryDatabasePath()
-        let store = try await SQLiteStore.open(path: path)
+        let store = try await SQLiteStore.open(path: path, logger: .quietUnlessAsked())
         try await store.migrate()
         try await store.migrate()
         #expect(try await store.count(gatewayID: nil) == 0)
         try await store.close()
-        let reopened = try await SQLiteStore.open(path: path)
+        let reopened = try await SQLiteStore.open(path: path, logger: .quietUnlessAsked())
         try await reopened.migrate()
         try await reopened.ping()
         try await reopened.close()

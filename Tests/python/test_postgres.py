@@ -255,3 +255,39 @@ def test_a_route_deployed_through_one_process_is_live_in_the_other(two_gateways)
                 {"version_id": version["result"]["version"]["version_id"]})[0] == 200
     assert provider_via(a) == "groq"
     assert eventually(lambda: provider_via(b) == "groq")
+
+
+def test_logpush_from_two_processes_exports_every_log_once(tmp_path, mock_upstream, database):
+    """Two processes with the same destination: one holds the export lease at a time, and the
+    files hold every log stored through either process, each once, in the order stored."""
+    from test_logpush import PUBLIC_PEM, lines
+
+    export = tmp_path / "export"
+    config = tmp_path / "logpush.json"
+    config.write_text(json.dumps({"logpush": {"directory": str(export), "interval_ms": 50, "batch_size": 7}}))
+    gateways = []
+    for index in range(2):
+        workdir = tmp_path / f"gateway-{index}"
+        workdir.mkdir()
+        gateways.append(Gateway(workdir, mock_upstream["env"], args=["--database", database, "--config", str(config)]))
+    try:
+        status, _ = call(api(gateways[0], "/gateways"), "POST", {"id": "pushed", "logpush": True, "logpush_public_key": PUBLIC_PEM})
+        assert status == 200
+        # The other process learns of the gateway within its sync interval.
+        deadline = time.monotonic() + 10
+        while ((call(api(gateways[1], "/gateways/pushed"))[1] or {}).get("result") or {}).get("logpush") is not True:
+            assert time.monotonic() < deadline, "the second process never saw the gateway's settings"
+            time.sleep(0.05)
+        ids = []
+        for n in range(30):
+            request = urllib.request.Request(
+                gateways[n % 2].gateway_url("pushed", "openai") + "/chat/completions", method="POST",
+                data=json.dumps({"model": "gpt-4o-mini", "messages": [{"role": "user", "content": f"n{n}"}]}).encode(),
+                headers={"content-type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                ids.append(response.headers["cf-aig-log-id"])
+    finally:
+        for gateway in gateways:
+            assert gateway.stop() == 0
+    exported = [line["ID"] for line in lines(export.glob("aigw-logs-*.ndjson.gz"))]
+    assert sorted(exported) == sorted(ids) and len(set(exported)) == len(exported)

@@ -9,6 +9,10 @@ extension PostgresStore {
         return (try? row?["holder"].decode(String.self)) == holder
     }
 
+    public func logpushRelease(holder: String) async throws {
+        _ = try await rows("UPDATE logpush_lease SET expires_at = 0 WHERE id = 1 AND holder = ?", [.text(holder)])
+    }
+
     public func logpushPending(limit: Int) async throws -> [LogpushPending] {
         try await rows(LogpushTables.pending(logs: "(SELECT \(Self.logColumns) FROM logs)"), [.integer(limit)]).map(LogpushTables.pending)
     }

@@ -5,6 +5,8 @@ extension SQLiteStore {
     /// One process serves an SQLite file: it always holds the lease.
     public func logpushClaim(holder: String, seconds: Int) async throws -> Bool { true }
 
+    public func logpushRelease(holder: String) async throws {}
+
     public func logpushPending(limit: Int) async throws -> [LogpushPending] {
         try await api.query(LogpushTables.pending(logs: "logs"), [.integer(limit)]).map(LogpushTables.pending)
     }

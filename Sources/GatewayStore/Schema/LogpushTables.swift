@@ -81,6 +81,8 @@ public struct LogpushPending: Sendable {
 public protocol LogpushStore: LogStore {
     /// Whether `holder` may export for the next `seconds` (one process at a time).
     func logpushClaim(holder: String, seconds: Int) async throws -> Bool
+    /// Gives the lease up (at shutdown), so that another process takes over at once.
+    func logpushRelease(holder: String) async throws
     /// The oldest `limit` logs waiting, in the order they were stored.
     func logpushPending(limit: Int) async throws -> [LogpushPending]
     /// Removes delivered entries and saves the cursor, in one transaction.

@@ -1,6 +1,8 @@
 import AIGateway
 import Foundation
+import Logging
 import Synchronization
+import TestSupport
 import Testing
 
 @testable import GatewayCore
@@ -131,9 +133,9 @@ struct SpendLimiterTests {
             func counters(gatewayID: String) async throws -> [SpendCounterKey: Double] { throw Down() }
         }
         let settings = gateway([SpendLimitRule(id: "r", limit: 1, window: 60)])
-        let open = SpendLimiter(ledger: Unreachable(), prices: .empty)
+        let open = SpendLimiter(ledger: Unreachable(), prices: .empty, logger: .quietUnlessAsked())
         #expect(await spend(open, settings, request()) == 200)
-        let closed = SpendLimiter(ledger: Unreachable(), prices: .empty, failClosed: true)
+        let closed = SpendLimiter(ledger: Unreachable(), prices: .empty, failClosed: true, logger: .quietUnlessAsked())
         guard case .refused(let error) = await closed.check(request(), gateway: settings) else {
             Issue.record("not refused")
             return
