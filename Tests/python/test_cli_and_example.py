@@ -226,3 +226,14 @@ def test_cli_costs_stats_keys_and_token_note(start_gateway):
     # A token for a gateway that does not ask for one says so.
     made = aigw(gateway, "tokens", "create", "-g", "costed", "--name", "ci")
     assert "does not require authentication" in made.stderr and "--set authentication=true" in made.stderr
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(gateway):
+    """`aigw logs stats | head -1`: once the reader has gone, writing fails (a broken pipe);
+    the command ends there, without a crash or a backtrace."""
+    process = subprocess.Popen([str(AIGW), "logs", "stats", "--url", gateway.url],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    process.stdout.close()  # the reader is gone before the first line is written
+    stderr = process.stderr.read()
+    assert process.wait(timeout=60) == 0
+    assert "Fatal error" not in stderr and "crashed" not in stderr

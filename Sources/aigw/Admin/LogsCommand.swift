@@ -211,7 +211,7 @@ struct LogsCommand: AsyncParsableCommand {
                 }
                 for (number, line) in try LogpushFileReader.lines(Array(data)).enumerated() {
                     do {
-                        FileHandle.standardOutput.write(Data(try LogpushLine.decrypt(line, with: pem) + [UInt8(ascii: "\n")]))
+                        Console.line(String(decoding: try LogpushLine.decrypt(line, with: pem), as: UTF8.self))
                     } catch {
                         throw ValidationError("\(file), line \(number + 1): cannot be decrypted with this key: \(error)")
                     }

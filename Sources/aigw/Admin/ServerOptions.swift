@@ -39,7 +39,7 @@ func runAdmin(_ body: () async throws -> Void) async throws {
     do {
         try await body()
     } catch let error as AIGatewayError {
-        FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+        Console.error("error: \(error)")
         throw ExitCode.failure
     }
 }
