@@ -10,6 +10,7 @@ public final class ReadyGate: Sendable {
 
     private let state = Mutex(State())
 
+    /// A closed gate.
     public init() {}
 
     /// A gate already open.

@@ -9,6 +9,7 @@ public struct SpanExportSettings: Sendable, Equatable, Decodable {
     /// How long a collector may take to answer an export.
     public var timeoutMs = 10_000
 
+    /// The defaults.
     public init() {}
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -18,6 +19,7 @@ public struct SpanExportSettings: Sendable, Equatable, Decodable {
         case timeoutMs = "timeout_ms"
     }
 
+    /// Reads the configuration file's object, refusing keys it does not know.
     public init(from decoder: any Decoder) throws {
         try ConfigurationKeys.rejectUnknown(in: decoder, known: Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -45,6 +47,7 @@ public struct ProcessTracingSettings: Sendable, Equatable, Decodable {
     /// `json` or `protobuf` (the default).
     public var contentType = "protobuf"
 
+    /// Tracing to `otlpEndpoint` with the other defaults.
     public init(otlpEndpoint: String) { self.otlpEndpoint = otlpEndpoint }
 
     enum CodingKeys: String, CodingKey, CaseIterable {
@@ -53,6 +56,7 @@ public struct ProcessTracingSettings: Sendable, Equatable, Decodable {
         case contentType = "content_type"
     }
 
+    /// Reads the configuration file's object, refusing keys it does not know.
     public init(from decoder: any Decoder) throws {
         try ConfigurationKeys.rejectUnknown(in: decoder, known: Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)
@@ -90,6 +94,7 @@ public struct LogpushDestinationSettings: Sendable, Equatable, Decodable {
     /// How often the exporter looks for logs to export.
     public var intervalMs = 1000
 
+    /// A destination: a directory or an endpoint (exactly one), with the other defaults.
     public init(directory: String? = nil, url: String? = nil) {
         self.directory = directory
         self.url = url
@@ -103,6 +108,7 @@ public struct LogpushDestinationSettings: Sendable, Equatable, Decodable {
         case intervalMs = "interval_ms"
     }
 
+    /// Reads the configuration file's object, refusing keys it does not know.
     public init(from decoder: any Decoder) throws {
         try ConfigurationKeys.rejectUnknown(in: decoder, known: Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)

@@ -21,8 +21,11 @@ public struct LogpushFileCursor: Sendable, Codable, Equatable {
 /// does not name, hold batches whose logs are still queued, and are removed (``recover(_:)``),
 /// so that files never hold a log twice.
 public struct LogpushFiles: Sendable {
+    /// Where the files are.
     public let directory: URL
+    /// The size past which the open file is finished.
     public let maxBytes: Int
+    /// The age past which the open file is finished.
     public let maxAge: Duration
 
     /// Files in `directory`, rotated at `maxBytes` or `maxAge`.

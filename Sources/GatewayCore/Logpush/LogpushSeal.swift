@@ -10,6 +10,7 @@ import _CryptoExtras
 /// implementation opens it (the tests use Python's `cryptography`). One RSA operation per log,
 /// not per field: it is what sealing costs most.
 public struct LogpushSeal: Sendable, Equatable, Codable {
+    /// Always `encrypted` (Cloudflare's marker of a sealed field).
     public var type = "encrypted"
     /// The AES key, RSA-OAEP-SHA256 encrypted, in base64.
     public var key: String
@@ -23,6 +24,7 @@ public struct LogpushSeal: Sendable, Equatable, Codable {
         let key: SymmetricKey
         let wrapped: String
 
+        /// A fresh AES-256 key, wrapped for `publicKey` (RSA-OAEP-SHA256).
         public init(for publicKey: _RSA.Encryption.PublicKey) throws {
             key = SymmetricKey(size: .bits256)
             wrapped = try key.withUnsafeBytes { try publicKey.encrypt(Data($0), padding: .PKCS1_OAEP_SHA256) }
@@ -59,6 +61,8 @@ public struct LogpushSeal: Sendable, Equatable, Codable {
 
 /// A Logpush problem, said plainly.
 public struct LogpushError: Error, CustomStringConvertible, Equatable {
+    /// What went wrong.
     public var description: String
+    /// An error saying `description`.
     public init(_ description: String) { self.description = description }
 }

@@ -9,11 +9,15 @@ public final class LogpushStatus: Sendable {
         public var destination: String?
         /// Logs waiting, and the age of the oldest.
         public var pending = 0
+        /// The age of the oldest waiting log.
         public var lagSeconds = 0.0
+        /// Logs delivered since start.
         public var exported = 0
         /// Logs skipped: deleted before export, or of a gateway that no longer has a key.
         public var skipped = 0
+        /// Why the last pass failed, until one succeeds.
         public var lastError: String?
+        /// When a batch was last delivered.
         public var lastDelivery: Date?
         /// The last finished file, for a directory destination.
         public var lastFile: String?
@@ -21,6 +25,7 @@ public final class LogpushStatus: Sendable {
 
     private let reading = Mutex(Reading())
 
+    /// No reading yet.
     public init() {}
 
     /// The latest reading.

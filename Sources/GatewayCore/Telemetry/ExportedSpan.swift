@@ -22,12 +22,17 @@ public struct ExportedSpan: Sendable, Equatable {
     public var spanID: [UInt8]
     /// 8 bytes, or nil for a root span.
     public var parentSpanID: [UInt8]?
+    /// What the span stands for (`aigw my-gw`, `openai gpt-4o-mini`, `cache hit`, ...).
     public var name: String
+    /// Server (the request), client (a provider call) or internal (a check, a cache hit).
     public var kind: Kind
     /// Nanoseconds since the Unix epoch.
     public var startNanos: UInt64
+    /// Nanoseconds since the Unix epoch, never before the start.
     public var endNanos: UInt64
+    /// The span's attributes (GenAI conventions, metadata, aigw's own).
     public var attributes: [SpanAttribute]
+    /// OK, error, or unset.
     public var status: Status
     /// Why the span failed, with ``Status/error``.
     public var statusMessage: String?
@@ -60,7 +65,9 @@ public struct SpanAttribute: Sendable, Equatable {
         case bool(Bool)
     }
 
+    /// The attribute's name.
     public var key: String
+    /// Its value.
     public var value: Value
 
     /// An attribute.

@@ -10,7 +10,9 @@ import Foundation
 public enum OTLPEncoder {
     /// Who made the spans: the `service.name` resource attribute and the instrumentation scope.
     public struct Resource: Sendable {
+        /// The resource's attributes (`service.name`, ...).
         public var attributes: [SpanAttribute]
+        /// The instrumentation scope's name and version.
         public var scopeName: String
         public var scopeVersion: String
 

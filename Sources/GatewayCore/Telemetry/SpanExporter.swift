@@ -24,12 +24,16 @@ import Synchronization
 public final class SpanExporter: Service, Sendable {
     /// What the dashboard shows of one exporter.
     public struct Status: Sendable {
+        /// The exporter's URL and encoding.
         public var url: String
         public var contentType: String
+        /// Spans waiting, delivered and given up on, in this process.
         public var queued: Int
         public var exported: Int
         public var dropped: Int
+        /// Why the last batch failed, until one is delivered.
         public var lastError: String?
+        /// When a batch was last delivered.
         public var lastExport: Date?
     }
 

@@ -69,8 +69,11 @@ enum LogpushTables {
 /// One log waiting for Logpush: its place in the queue and its row (nil when the log was
 /// deleted before it was exported).
 public struct LogpushPending: Sendable {
+    /// Its place in the queue (the order logs were stored).
     public var seq: Int64
+    /// The gateway whose key seals it.
     public var gatewayID: String
+    /// The log, or nil when it was deleted before export.
     public var log: AIGatewayLog?
     /// The request and response bodies as sent (capped), nil where not kept.
     public var request: [UInt8]?
