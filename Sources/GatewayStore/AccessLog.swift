@@ -10,13 +10,13 @@ import Logging
 ///     POST my-gw openai/gpt-4o-mini chat/completions 200 142ms in=12 out=9 $0.000007 MISS 01M9...
 enum AccessLog {
     /// The line for `log`.
-    static func line(_ log: AIGatewayLog, method: String) -> String {
+    static func line(_ log: AIGatewayLog, method: String, stored: Bool = true) -> String {
         // Client-written values are quoted as error messages quote them: nothing breaks the line.
         let model = log.model.isEmpty ? "-" : log.model.printableInError
         var line = "\(method.printableInError) \(log.gatewayID) \(log.provider)/\(model) \(log.path.printableInError)"
         line += " \(log.statusCode) \(log.duration)ms"
         line += " in=\(log.tokensIn.map(String.init) ?? "-") out=\(log.tokensOut.map(String.init) ?? "-")"
-        line += " \(log.cost.map(Money.dollars) ?? "$-") \(log.cached ? "HIT" : "MISS") \(log.id)"
+        line += " \(log.cost.map(Money.dollars) ?? "$-") \(log.cached ? "HIT" : "MISS") \(stored ? log.id : "-")"
         if let step = log.step, step > 0 { line += " step=\(step)" }
         return line
     }

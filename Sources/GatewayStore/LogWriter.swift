@@ -207,17 +207,20 @@ public final class LogWriter: LogSink, Service {
             var inserting = false
             for start in stride(from: 0, to: records.count, by: settings.batchSize) {
                 let batch = records[start..<min(start + settings.batchSize, records.count)]
-                let stored = batch.map { $0.finalized(prices: prices) }
-                for (record, log) in zip(batch, stored) {
+                let finalized = batch.map { $0.finalized(prices: prices) }
+                for (record, log) in zip(batch, finalized) {
                     // A request with exporters gets each log's span, now that its fields are known.
                     record.trace?.addLog(log, record: record)
                     metrics.usage(
                         provider: log.log.provider, model: log.log.model, tokensIn: log.log.tokensIn, tokensOut: log.log.tokensOut,
                         cost: log.log.cost)
-                    if accessLog { logger.info("\(AccessLog.line(log.log, method: record.method))") }
+                    if accessLog { logger.info("\(AccessLog.line(log.log, method: record.method, stored: record.stored))") }
                 }
+                // Records made only for their spans (logs not collected) are not stored.
+                let stored = zip(batch, finalized).filter { $0.0.stored }.map(\.1)
+                let taken = batch.count
                 if inserting { await inserts.next() }
-                inserts.addTask { await self.insert(stored) }
+                inserts.addTask { await self.insert(stored, settling: taken) }
                 inserting = true
             }
         }
@@ -226,13 +229,15 @@ public final class LogWriter: LogSink, Service {
     /// Inserts one batch, retrying with backoff while the store refuses it, then settles it.
     /// During shutdown it gives up after a few tries and counts the records as dropped, so a
     /// dead database cannot hold the process forever.
-    private func insert(_ stored: [StoredLog]) async {
-        // A span of the process's own traces (a no-op unless `tracing` is configured).
-        await withSpan("aigw.store.insert_logs") { span in
-            span.attributes["aigw.logs"] = stored.count
-            await attemptInsert(stored)
+    private func insert(_ stored: [StoredLog], settling taken: Int) async {
+        if !stored.isEmpty {
+            // A span of the process's own traces (a no-op unless `tracing` is configured).
+            await withSpan("aigw.store.insert_logs") { span in
+                span.attributes["aigw.logs"] = stored.count
+                await attemptInsert(stored)
+            }
         }
-        for continuation in state.withLock({ $0.settle(stored.count) }) { continuation.resume() }
+        for continuation in state.withLock({ $0.settle(taken) }) { continuation.resume() }
     }
 
     private func attemptInsert(_ batch: [StoredLog]) async {

@@ -262,3 +262,21 @@ def test_a_cache_hit_and_a_universal_fallback_are_children_of_their_request(star
                and "step" in s["attributes"].get("gen_ai.prompt_json", "")]
     assert {s["attributes"]["cf.aig.step"] for s in stepped} == {0, 1}
     assert len({s["parent_span_id"] for s in stepped}) == 1
+
+
+def test_a_request_whose_log_is_not_collected_still_makes_its_spans(start_gateway, receivers):
+    receiver = receivers()
+    gateway = start_gateway(config={"span_export": {"interval_ms": 100}})
+    cloudflare(gateway).ai_gateway.create(
+        account_id="local", id="unlogged", cache_invalidate_on_update=False, cache_ttl=0, collect_logs=False,
+        rate_limiting_interval=0, rate_limiting_limit=0, otel=[{"url": receiver.url, "headers": {}}])
+    client = OpenAI(api_key="sk-test", base_url=gateway.gateway_url("unlogged", "openai"), max_retries=0)
+    answer = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
+    assert "cf-aig-log-id" not in answer.headers
+    spans = receiver.wait_for_spans(lambda spans: len(spans) >= 2)
+    [request] = [s for s in spans if s["kind"] == 2]
+    [attempt] = [s for s in spans if s["parent_span_id"] == request["span_id"]]
+    assert attempt["attributes"]["gen_ai.usage.input_tokens"] == answer.parse().usage.prompt_tokens
+    assert request["attributes"]["gen_ai.request.model"] == "gpt-4o-mini"
+    assert "cf.aig.log_id" not in attempt["attributes"]
+    assert gateway.rows("SELECT COUNT(*) FROM logs WHERE gateway_id = 'unlogged'") == [(0,)]

@@ -61,6 +61,10 @@ public struct LogRecord: Sendable {
     public var spanID: [UInt8]?
     /// Whether the stored log is also exported by Logpush (its gateway's `logpush`).
     public var logpush = false
+    /// False for a request whose log is not collected (`collect_logs: false`,
+    /// `cf-aig-collect-log: false`) but whose gateway exports spans: the record is made, so
+    /// that its span has the model, tokens and cost, and the writer does not store it.
+    public var stored = true
 
     /// A record for a request just arrived.
     public init(id: String, gatewayID: String, provider: String, path: String, createdAt: Date, captureCap: Int) {

@@ -24,6 +24,9 @@ final class PendingLog: Sendable {
     /// The log id.
     var id: String { state.withLock { $0.record.id } }
 
+    /// The log id a client may be given (`cf-aig-log-id`): nil for a record that is not stored.
+    var storedID: String? { state.withLock { $0.record.stored ? $0.record.id : nil } }
+
     /// Changes the draft before it is finished (nothing, once it is).
     func update(_ change: (inout LogRecord) -> Void) {
         state.withLock { state in

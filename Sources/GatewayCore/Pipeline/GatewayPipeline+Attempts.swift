@@ -149,7 +149,7 @@ extension GatewayPipeline {
             kept[.contentLength] = nil
             recorder.begin(status: status, headers: kept)
         }
-        headers.addGatewayIDs(logID: log?.id, eventID: eventID)
+        headers.addGatewayIDs(logID: log?.storedID, eventID: eventID)
         // Guardrails and DLP on the answer: read whole and judged first when a check needs all
         // of it, or (DLP on a stream) screened as it passes.
         var body = response.body

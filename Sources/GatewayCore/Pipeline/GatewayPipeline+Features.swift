@@ -119,7 +119,7 @@ extension GatewayPipeline {
             record.routing = call.provider.routing
         }
         var answerHeaders = headers
-        answerHeaders.addGatewayIDs(logID: log?.id, eventID: eventID)
+        answerHeaders.addGatewayIDs(logID: log?.storedID, eventID: eventID)
         answerHeaders[Self.cacheStatusHeader] = "HIT"
         metrics.requestFinished(provider: call.provider.slug.rawValue, status: status)
         let stream = CacheReplay(

@@ -51,7 +51,7 @@ extension GatewayPipeline {
         let promptText = ScreenedText.extract(Array(body.readableBytesView), contentType: "application/json")
         if let guardrails, !guardrails.prompt.isEmpty {
             let judgeStarted = Date()
-            let judged = await judge(prompt: promptText, answer: nil, rules: guardrails.prompt, guardrails: guardrails, gateway: gateway, requestLogID: log?.id)
+            let judged = await judge(prompt: promptText, answer: nil, rules: guardrails.prompt, guardrails: guardrails, gateway: gateway, requestLogID: log?.storedID)
             trace?.addCheck(
                 "guardrails prompt", start: judgeStarted, end: Date(), attributes: Self.spanAttributes(judged.log),
                 failed: judged.error(answer: false) != nil)
@@ -59,7 +59,7 @@ extension GatewayPipeline {
             if let error = judged.error(answer: false) { throw error }
         }
         let screening = AnswerScreening(
-            gateway: gateway, dlp: dlp, requestFindings: requestVerdict, promptText: promptText, requestLogID: log?.id, trace: trace)
+            gateway: gateway, dlp: dlp, requestFindings: requestVerdict, promptText: promptText, requestLogID: log?.storedID, trace: trace)
         return (body, screening.checksAnswerDLP || screening.checksAnswerGuardrails || requestVerdict != nil ? screening : nil)
     }
 

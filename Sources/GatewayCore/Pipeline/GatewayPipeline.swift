@@ -93,7 +93,10 @@ public struct GatewayPipeline: Sendable {
         // last log is written.
         draft.trace = requestTrace(gateway: gateway, directives: directives, headers: request.headers, start: createdAt)
         defer { draft.trace?.pipelineDone() }
-        let log = startLog(draft, when: gateway.collectLogs && directives.collectLog != false)
+        // A request whose log is not collected still gets a record when its spans are
+        // exported (the writer derives the span's model, tokens and cost from it, and stores nothing).
+        draft.stored = gateway.collectLogs && directives.collectLog != false
+        let log = startLog(draft, when: draft.stored || draft.trace != nil)
 
         // 5. The body, collected up to the cap (it is replayed on retries and logged), then
         //    screened: DLP (flag, block, redact) and guardrails on the prompt.
@@ -211,7 +214,8 @@ public struct GatewayPipeline: Sendable {
             draft.requestContentType = "application/json"
             draft.apply(directives)
             draft.trace = trace
-            let log = startLog(draft, when: gateway.collectLogs && directives.collectLog != false)
+            draft.stored = gateway.collectLogs && directives.collectLog != false
+            let log = startLog(draft, when: draft.stored || trace != nil)
             var headers = request.headers
             headers[.contentType] = "application/json"
             for (name, value) in step.headers {
@@ -334,7 +338,7 @@ public struct GatewayPipeline: Sendable {
         let body = ByteBuffer(bytes: gatewayError.body)
         log?.finish(.failed(gatewayError, body: body), started: started)
         metrics.requestFinished(provider: provider ?? "none", status: gatewayError.httpStatus)
-        return gatewayError.answer(body: body, logID: log?.id, eventID: eventID)
+        return gatewayError.answer(body: body, logID: log?.storedID, eventID: eventID)
     }
 
     static let logIDHeader = HTTPField.Name(GatewayHeader.logID)!

@@ -75,7 +75,7 @@ public final class RequestTrace: Sendable {
                 attributes.append(SpanAttribute("gen_ai.completion_json", .string(completion)))
             }
         }
-        attributes.append(SpanAttribute("cf.aig.log_id", .string(log.id)))
+        if record.stored { attributes.append(SpanAttribute("cf.aig.log_id", .string(log.id))) }
         attributes.append(SpanAttribute("http.response.status_code", .int(Int64(log.statusCode))))
         attributes.append(SpanAttribute("cf.aig.cached", .bool(log.cached)))
         if let step = log.step { attributes.append(SpanAttribute("cf.aig.step", .int(Int64(step)))) }
