@@ -30,6 +30,13 @@ def metric(running, name: str, **labels) -> float:
     return sum(values) if values else None
 
 
+def create_gateway(gateway, gateway_id: str, **settings):
+    """Creates a gateway through Cloudflare's client, with the fields its create call requires."""
+    required = dict(cache_invalidate_on_update=False, cache_ttl=0, collect_logs=True, rate_limiting_interval=0,
+                    rate_limiting_limit=0)
+    return cloudflare(gateway).ai_gateway.create(account_id="local", id=gateway_id, **(required | settings))
+
+
 @pytest.fixture
 def receivers():
     made = []
@@ -122,12 +129,8 @@ def test_spans_reach_json_and_protobuf_exporters_in_the_callers_trace(start_gate
 def test_traceparent_retries_payload_opt_out_and_guard_checks(start_gateway, mock_upstream, receivers):
     receiver = receivers()
     gateway = start_gateway(config={"span_export": {"interval_ms": 100}})
-    cf = cloudflare(gateway)
-    cf.ai_gateway.create(
-        account_id="local", id="retried", cache_invalidate_on_update=False, cache_ttl=0, collect_logs=True,
-        rate_limiting_interval=0, rate_limiting_limit=0, otel=[{"url": receiver.url, "headers": {}}],
-        dlp={"enabled": True, "action": "FLAG", "profiles": ["email"]},
-    )
+    create_gateway(gateway, "retried", otel=[{"url": receiver.url, "headers": {}}],
+                   dlp={"enabled": True, "action": "FLAG", "profiles": ["email"]})
     trace_id = "0af7651916cd43dd8448eb211c80319c"
     client = OpenAI(api_key="sk-test", base_url=gateway.gateway_url("retried", "openai"), max_retries=0)
     client.chat.completions.create(
@@ -188,11 +191,7 @@ def test_a_collector_that_fails_costs_requests_nothing_and_its_backlog_is_bounde
     else:
         url = receivers(hang=collector == "hanging", status=400 if collector == "refusing" else 200).url
     gateway = start_gateway(config={"span_export": {"queue_capacity": 10, "batch_size": 5, "interval_ms": 50, "timeout_ms": 500}})
-    cf = cloudflare(gateway)
-    cf.ai_gateway.create(
-        account_id="local", id="lost", cache_invalidate_on_update=False, cache_ttl=0, collect_logs=True,
-        rate_limiting_interval=0, rate_limiting_limit=0, otel=[{"url": url, "headers": {}}],
-    )
+    create_gateway(gateway, "lost", otel=[{"url": url, "headers": {}}])
     client = OpenAI(api_key="sk-test", base_url=gateway.gateway_url("lost", "openai"), max_retries=0)
     for _ in range(30):
         assert client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}]).choices
@@ -235,9 +234,7 @@ def test_the_process_traces_itself_when_configured(start_gateway, mock_upstream,
 def test_a_cache_hit_and_a_universal_fallback_are_children_of_their_request(start_gateway, receivers):
     receiver = receivers()
     gateway = start_gateway(config={"span_export": {"interval_ms": 100}})
-    cloudflare(gateway).ai_gateway.create(
-        account_id="local", id="cached", cache_invalidate_on_update=False, cache_ttl=60, collect_logs=True,
-        rate_limiting_interval=0, rate_limiting_limit=0, otel=[{"url": receiver.url, "headers": {}}])
+    create_gateway(gateway, "cached", cache_ttl=60, otel=[{"url": receiver.url, "headers": {}}])
     client = OpenAI(api_key="sk-test", base_url=gateway.gateway_url("cached", "openai"), max_retries=0)
     for _ in range(2):
         client.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "same question"}])
@@ -267,9 +264,7 @@ def test_a_cache_hit_and_a_universal_fallback_are_children_of_their_request(star
 def test_a_request_whose_log_is_not_collected_still_makes_its_spans(start_gateway, receivers):
     receiver = receivers()
     gateway = start_gateway(config={"span_export": {"interval_ms": 100}})
-    cloudflare(gateway).ai_gateway.create(
-        account_id="local", id="unlogged", cache_invalidate_on_update=False, cache_ttl=0, collect_logs=False,
-        rate_limiting_interval=0, rate_limiting_limit=0, otel=[{"url": receiver.url, "headers": {}}])
+    create_gateway(gateway, "unlogged", collect_logs=False, otel=[{"url": receiver.url, "headers": {}}])
     client = OpenAI(api_key="sk-test", base_url=gateway.gateway_url("unlogged", "openai"), max_retries=0)
     answer = client.chat.completions.with_raw_response.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "hi"}])
     assert "cf-aig-log-id" not in answer.headers
