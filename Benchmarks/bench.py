@@ -152,6 +152,21 @@ def side_by_side(targets: dict, duration: int, rounds: int) -> dict:
     return result
 
 
+def serve_against(aigw: str, workdir: Path, upstream_port: int, database: str, config: dict | None = None):
+    """`aigw serve` on a free port with OpenAI pointed at the fixed upstream, `database`, and
+    `config` (written to a file of its own) when given; returns the process and its port."""
+    port = free_port()
+    args = [aigw, "serve", "--port", str(port), "--database", database]
+    if config is not None:
+        path = workdir / f"config-{port}.json"
+        path.write_text(json.dumps(config))
+        args += ["--config", str(path)]
+    env = os.environ | {"AIGW_PROVIDER_OPENAI_BASE_URL": f"http://127.0.0.1:{upstream_port}/v1"}
+    process = Process(args, env=env, cwd=workdir, port=port)
+    time.sleep(1)
+    return process, port
+
+
 def cost_script(doc: str, run) -> None:
     """The command line of a cost script (spend_cost.py, route_cost.py, telemetry_cost.py):
     `--aigw` (made absolute: the gateway runs in a directory of its own), `--duration`,

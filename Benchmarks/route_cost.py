@@ -6,10 +6,8 @@ in turn, medians reported with the route/direct ratio. Used by bench.py; runnabl
     python3 Benchmarks/route_cost.py --aigw .build/release/aigw [--duration 5] [--rounds 3]
 """
 import json
-import os
 import shutil
 import tempfile
-import time
 import urllib.request
 from pathlib import Path
 
@@ -28,12 +26,8 @@ BODIES = {"direct": '{"model":"openai/gpt-4o-mini","messages":[{"role":"user","c
 def run(aigw: str, duration: int = 5, rounds: int = 3) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="aigw-route-"))
     upstream, upstream_port = bench.start_fixed_upstream(workdir)
-    port = bench.free_port()
-    env = os.environ | {"AIGW_PROVIDER_OPENAI_BASE_URL": f"http://127.0.0.1:{upstream_port}/v1"}
-    gateway = bench.Process([aigw, "serve", "--port", str(port), "--database", f"sqlite:{workdir}/route.sqlite"],
-                            env=env, cwd=workdir, port=port)
+    gateway, port = bench.serve_against(aigw, workdir, upstream_port, f"sqlite:{workdir}/route.sqlite")
     try:
-        time.sleep(1)
         api = f"http://127.0.0.1:{port}/client/v4/accounts/local/ai-gateway/gateways"
         for url, body in ((api, {"id": "bench"}), (f"{api}/bench/routes", {"name": "bench", "elements": ELEMENTS})):
             request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",

@@ -8,12 +8,10 @@ runnable alone:
 
     python3 Benchmarks/spend_cost.py --aigw .build/release/aigw [--duration 5] [--rounds 3]
 """
-import json
 import os
 import shutil
 import subprocess
 import tempfile
-import time
 import uuid
 from pathlib import Path
 
@@ -29,14 +27,8 @@ HEADERS = {"cf-aig-metadata": '{"user":"bench-user"}'}
 
 
 def measure(aigw: str, database: str, upstream_port: int, workdir: Path, duration: int, rounds: int) -> dict:
-    config = workdir / f"spend-{uuid.uuid4().hex}.json"
-    config.write_text(json.dumps({"gateways": {"plain": {}, "budgeted": RULES}}))
-    port = bench.free_port()
-    env = os.environ | {"AIGW_PROVIDER_OPENAI_BASE_URL": f"http://127.0.0.1:{upstream_port}/v1"}
-    gateway = bench.Process([aigw, "serve", "--port", str(port), "--database", database, "--config", str(config)],
-                            env=env, cwd=workdir, port=port)
+    gateway, port = bench.serve_against(aigw, workdir, upstream_port, database, {"gateways": {"plain": {}, "budgeted": RULES}})
     try:
-        time.sleep(1)
         base = f"http://127.0.0.1:{port}/v1/local"
         return bench.side_by_side({name: (f"{base}/{name}/openai/chat/completions", HEADERS, bench.CHAT)
                                    for name in ("plain", "budgeted")}, duration, rounds)

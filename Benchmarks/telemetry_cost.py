@@ -13,8 +13,6 @@ load stops. Used by bench.py; runnable alone:
 
     python3 Benchmarks/telemetry_cost.py --aigw .build/release/aigw [--duration 5] [--rounds 3]
 """
-import json
-import os
 import shutil
 import socket
 import subprocess
@@ -51,17 +49,6 @@ def drain(port: int) -> dict:
     return {"logs": int(pending), "seconds": round(seconds, 2), "logs_per_second": round(pending / seconds) if seconds > 0.2 else None}
 
 
-def start(aigw: str, workdir: Path, name: str, gateways: dict, upstream_port: int, extra: dict | None = None):
-    config = workdir / f"{name}.json"
-    config.write_text(json.dumps({"gateways": gateways} | (extra or {})))
-    port = bench.free_port()
-    env = os.environ | {"AIGW_PROVIDER_OPENAI_BASE_URL": f"http://127.0.0.1:{upstream_port}/v1"}
-    process = bench.Process([aigw, "serve", "--port", str(port), "--database", f"sqlite:{workdir}/{name}.sqlite",
-                             "--config", str(config)], env=env, cwd=workdir, port=port)
-    time.sleep(1)
-    return process, port
-
-
 def run(aigw: str, duration: int = 5, rounds: int = 3) -> dict:
     workdir = Path(tempfile.mkdtemp(prefix="aigw-telemetry-"))
     upstream, upstream_port = bench.start_fixed_upstream(workdir)
@@ -78,7 +65,7 @@ def run(aigw: str, duration: int = 5, rounds: int = 3) -> dict:
     }
     result: dict = {}
     try:
-        gateway, port = start(aigw, workdir, "otel", gateways, upstream_port)
+        gateway, port = bench.serve_against(aigw, workdir, upstream_port, f"sqlite:{workdir}/otel.sqlite", {"gateways": gateways})
         try:
             base = f"http://127.0.0.1:{port}/v1/local"
             measured = bench.side_by_side({name: (f"{base}/{name}/openai/chat/completions", {}, bench.CHAT)
@@ -95,8 +82,9 @@ def run(aigw: str, duration: int = 5, rounds: int = 3) -> dict:
             gateway.stop()
 
         logpush = {"plain": {}, "logpush": {"logpush": True, "logpush_public_key": public_key_pem(workdir)}}
-        gateway, port = start(aigw, workdir, "logpush", logpush, upstream_port,
-                              {"logpush": {"directory": str(workdir / "export")}})
+        gateway, port = bench.serve_against(
+            aigw, workdir, upstream_port, f"sqlite:{workdir}/logpush.sqlite",
+            {"gateways": logpush, "logpush": {"directory": str(workdir / "export")}})
         try:
             base = f"http://127.0.0.1:{port}/v1/local"
             runs: dict = {"plain": [], "logpush": []}

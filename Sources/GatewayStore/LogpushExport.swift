@@ -71,11 +71,18 @@ public final class LogpushExport: Service, Sendable {
             var cursor: LogpushFileCursor?
             var holding = false
             var failures = 0
+            var measured: ContinuousClock.Instant?
             while true {
                 let stopping = Task.isShuttingDownGracefully || Task.isCancelled
                 do {
                     // At shutdown: keep going while batches come full, then stop.
                     let full = try await pass(&cursor, holding: &holding)
+                    // The backlog (a count over the queue) once caught up, and at most once an
+                    // interval while catching up: not once a batch.
+                    if !full || measured.map({ .now - $0 >= .milliseconds(settings.intervalMs) }) ?? true {
+                        try await measureBacklog()
+                        measured = .now
+                    }
                     failures = 0
                     if stopping, !full { break }
                     if full { continue }
@@ -102,6 +109,17 @@ public final class LogpushExport: Service, Sendable {
             if case .http(let http) = destination { await http.shutdown() }
             // Another process takes over at once, not when the lease would have run out.
             if holding { try? await store.logpushRelease(holder: holder) }
+        }
+    }
+
+    /// Brings the backlog's metrics and the dashboard's reading up to date.
+    private func measureBacklog() async throws {
+        let backlog = try await store.logpushBacklog()
+        let lag = backlog.oldest.map { max(0, Date().timeIntervalSince($0)) } ?? 0
+        metrics.logpushBacklog(lagSeconds: lag, logs: backlog.count)
+        status.update {
+            $0.pending = backlog.count
+            $0.lagSeconds = lag
         }
     }
 
@@ -134,13 +152,6 @@ public final class LogpushExport: Service, Sendable {
             status.update { $0.lastFile = String(open.file.dropLast(".partial".count)) }
         }
         let pending = try await store.logpushPending(limit: settings.batchSize)
-        let backlog = try await store.logpushBacklog()
-        let lag = backlog.oldest.map { max(0, Date().timeIntervalSince($0)) } ?? 0
-        metrics.logpushBacklog(lagSeconds: lag, logs: backlog.count)
-        status.update {
-            $0.pending = backlog.count
-            $0.lagSeconds = lag
-        }
         guard !pending.isEmpty else { return false }
 
         var lines: [UInt8] = []
@@ -174,7 +185,6 @@ public final class LogpushExport: Service, Sendable {
             $0.skipped += skipped
             $0.lastDelivery = Date()
             $0.lastError = nil
-            $0.pending = max(0, backlog.count - pending.count)
         }
         return pending.count == settings.batchSize
     }

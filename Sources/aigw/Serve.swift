@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GatewayCore
 import GatewayServer
+import GatewayStore
 import Hummingbird
 import Logging
 import NIOCore
@@ -50,7 +51,7 @@ struct Serve: AsyncParsableCommand {
                 extraServices: tracing.map { [$0] } ?? [],
                 onServerRunning: { port in
                     Console.line(
-                        "aigw listening on http://\(shown.host):\(port) (account \(shown.accountID), database \(Self.shownDatabase(shown.database)))"
+                        "aigw listening on http://\(shown.host):\(port) (account \(shown.accountID), database \(PostgresStore.redacted(shown.database)))"
                     )
                     Console.line(Self.banner(shown, port: port))
                 })
@@ -79,15 +80,6 @@ struct Serve: AsyncParsableCommand {
         if configuration.tracing != nil { parts.append("tracing to \(configuration.tracing!.otlpEndpoint)") }
         if let logpush = configuration.logpush { parts.append("Logpush to \(logpush.directory ?? logpush.url ?? "")") }
         return "  " + parts.joined(separator: "; ")
-    }
-
-    /// A database setting as the banner shows it: a PostgreSQL URL without its password.
-    static func shownDatabase(_ database: String) -> String {
-        guard database.hasPrefix("postgres"), var components = URLComponents(string: database), components.password != nil else {
-            return database
-        }
-        components.password = "***"
-        return components.string ?? "postgres://***"
     }
 
     /// One line on why the gateway could not start, and what to do about it.

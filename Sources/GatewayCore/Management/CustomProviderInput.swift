@@ -71,14 +71,8 @@ public enum CustomProviderInput {
     /// loopback host (a local test server); no user information, query or fragment; read
     /// as the upstream client reads every provider's URL.
     public static func baseURLProblem(_ url: String) -> String? {
-        let parsed: UpstreamURL
-        do {
-            parsed = try UpstreamURL(url)
-        } catch {
-            return "'\(url)' is not a usable URL: \(error)"
-        }
-        if !url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return "holds a byte a URL may not" }
-        if url.contains("?") || url.contains("#") { return "must not have a query or fragment" }
+        if let problem = TelemetryInput.urlProblem(url, allowingQuery: false) { return problem }
+        guard let parsed = try? UpstreamURL(url) else { return "'\(url)' is not a usable URL" }
         if url.contains("{") { return "must not hold placeholders" }
         let loopback = ["localhost", "127.0.0.1", "::1"].contains(parsed.endpoint.host)
         if !parsed.endpoint.tls && !loopback { return "must be https:// (http:// only to a loopback host)" }

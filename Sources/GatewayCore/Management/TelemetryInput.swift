@@ -93,16 +93,22 @@ public enum TelemetryInput {
         return exporters.isEmpty ? nil : exporters
     }
 
-    /// Why an exporter URL cannot be used, or nil: `http://` or `https://` with a host, as
-    /// the gateway's own HTTP client reads it; no user information or fragment. (Plain http is
-    /// allowed to any host: collectors often sit beside the gateway on a private network.)
-    static func urlProblem(_ url: String) -> String? {
-        if !url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return "holds a byte a URL may not" }
-        if url.contains("#") { return "must not have a fragment" }
+    /// Why a URL the gateway will call cannot be used, or nil: `http://` or `https://` with a
+    /// host, as the gateway's own HTTP client reads it; printable ASCII; no user information,
+    /// no fragment, and no query unless `allowingQuery`. (Exporters may use plain http to any
+    /// host: collectors often sit beside the gateway on a private network; custom providers
+    /// add their own rules on top.)
+    static func urlProblem(_ url: String, allowingQuery: Bool = true) -> String? {
         do {
             _ = try UpstreamURL(url)
         } catch {
             return "'\(url)' is not a usable URL: \(error)"
+        }
+        if !url.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) { return "holds a byte a URL may not" }
+        if allowingQuery {
+            if url.contains("#") { return "must not have a fragment" }
+        } else if url.contains("?") || url.contains("#") {
+            return "must not have a query or fragment"
         }
         return nil
     }

@@ -139,17 +139,17 @@ private final class LabelledMetrics: Sendable {
 
     /// The most distinct models counted by name.
     static let maximumModels = 500
-    private let usages = Mutex<[RequestKeyModel: UsageCounters]>([:])
+    private let usages = Mutex<[UsageKey: UsageCounters]>([:])
 
-    private struct RequestKeyModel: Hashable {
+    private struct UsageKey: Hashable {
         let provider: String
         let model: String
     }
 
     func usage(provider: String, model: String) -> UsageCounters {
         usages.withLock { made in
-            var key = RequestKeyModel(provider: provider, model: model.isEmpty ? "unknown" : model)
-            if made[key] == nil, made.count >= Self.maximumModels { key = RequestKeyModel(provider: provider, model: "other") }
+            var key = UsageKey(provider: provider, model: model.isEmpty ? "unknown" : model)
+            if made[key] == nil, made.count >= Self.maximumModels { key = UsageKey(provider: provider, model: "other") }
             if let counters = made[key] { return counters }
             let dimensions = [("provider", key.provider), ("model", key.model)]
             let counters = UsageCounters(

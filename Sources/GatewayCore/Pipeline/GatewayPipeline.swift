@@ -154,12 +154,7 @@ public struct GatewayPipeline: Sendable {
         //    costs nothing and is served).
         let spendRemaining: String?
         do {
-            let planned = call
-            (call, spendRemaining) = try await stage("aigw.spend") {
-                var checked = planned
-                let remaining = try await checkSpend(&checked, gateway: gateway, directives: directives)
-                return (checked, remaining)
-            }
+            spendRemaining = try await stage("aigw.spend") { try await checkSpend(&call, gateway: gateway, directives: directives) }
         } catch {
             call.recorder?.fail()
             return errorResponse(error, log: log, started: started, provider: route.provider, eventID: directives.eventID)

@@ -151,11 +151,9 @@ public final class SpanExporter: Service, Sendable {
     private func countDrops() {
         let counts = queues.withLock { queues -> [(gatewayID: String, dropped: Int, queued: Int)] in
             var counts: [(String, Int, Int)] = []
-            for key in Array(queues.keys) {
-                guard var queue = queues[key] else { continue }
+            for (key, queue) in queues {
                 counts.append((key.gatewayID, queue.dropped - queue.droppedCounted, queue.spans.count))
-                queue.droppedCounted = queue.dropped
-                queues[key]?.droppedCounted = queue.droppedCounted
+                queues[key]?.droppedCounted = queue.dropped
             }
             return counts
         }

@@ -103,8 +103,8 @@ public final class PostgresStore: DataStore {
 
     static func isLoopback(_ host: String) -> Bool { ["localhost", "127.0.0.1", "::1", "[::1]"].contains(host) }
 
-    /// The URL with its password hidden.
-    static func redacted(_ url: String) -> String {
+    /// The URL with its password hidden (in errors, and in `aigw serve`'s banner).
+    public static func redacted(_ url: String) -> String {
         guard var components = URLComponents(string: url), components.password != nil else { return url }
         components.password = "***"
         return components.string ?? url
