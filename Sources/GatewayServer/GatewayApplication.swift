@@ -180,7 +180,8 @@ public enum GatewayApplication {
                 failClosed: configuration.spendLimitsFailClosed, logger: logger),
             spans: try SpanExporter(
                 cipher: cipher, metrics: metrics, logger: logger, version: GatewayVersion.current,
-                capacity: configuration.spanExport.queueCapacity, batchSize: configuration.spanExport.batchSize,
+                capacity: configuration.spanExport.queueCapacity, capacityBytes: configuration.spanExport.queueBytes,
+                batchSize: configuration.spanExport.batchSize,
                 interval: .milliseconds(configuration.spanExport.intervalMs), timeout: .milliseconds(configuration.spanExport.timeoutMs)))
     }
 

@@ -2,6 +2,8 @@
 public struct SpanExportSettings: Sendable, Equatable, Decodable {
     /// Spans held per exporter at most; past it new spans are dropped and counted.
     public var queueCapacity = 4096
+    /// Bytes of spans held per exporter at most (prompts and completions count).
+    public var queueBytes = 64 * 1024 * 1024
     /// Spans sent per OTLP request at most.
     public var batchSize = 512
     /// How often each exporter sends what it holds.
@@ -14,6 +16,7 @@ public struct SpanExportSettings: Sendable, Equatable, Decodable {
 
     enum CodingKeys: String, CodingKey, CaseIterable {
         case queueCapacity = "queue_capacity"
+        case queueBytes = "queue_bytes"
         case batchSize = "batch_size"
         case intervalMs = "interval_ms"
         case timeoutMs = "timeout_ms"
@@ -24,14 +27,15 @@ public struct SpanExportSettings: Sendable, Equatable, Decodable {
         try ConfigurationKeys.rejectUnknown(in: decoder, known: Set(CodingKeys.allCases.map(\.rawValue)))
         let container = try decoder.container(keyedBy: CodingKeys.self)
         queueCapacity = try container.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? queueCapacity
+        queueBytes = try container.decodeIfPresent(Int.self, forKey: .queueBytes) ?? queueBytes
         batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? batchSize
         intervalMs = try container.decodeIfPresent(Int.self, forKey: .intervalMs) ?? intervalMs
         timeoutMs = try container.decodeIfPresent(Int.self, forKey: .timeoutMs) ?? timeoutMs
     }
 
     func validate() throws {
-        guard queueCapacity > 0, batchSize > 0, intervalMs > 0, timeoutMs > 0 else {
-            throw ConfigurationError("span_export: queue_capacity, batch_size, interval_ms and timeout_ms must be positive")
+        guard queueCapacity > 0, queueBytes > 0, batchSize > 0, intervalMs > 0, timeoutMs > 0 else {
+            throw ConfigurationError("span_export: queue_capacity, queue_bytes, batch_size, interval_ms and timeout_ms must be positive")
         }
     }
 }

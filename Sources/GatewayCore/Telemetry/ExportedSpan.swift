@@ -53,6 +53,17 @@ public struct ExportedSpan: Sendable, Equatable {
         self.status = status
         self.statusMessage = statusMessage
     }
+
+    /// About how many bytes the span holds (its texts; a prompt can be megabytes): what the
+    /// exporter's queue counts against its byte bound.
+    public var approximateBytes: Int {
+        var bytes = 64 + name.utf8.count + (statusMessage?.utf8.count ?? 0)
+        for attribute in attributes {
+            bytes += 16 + attribute.key.utf8.count
+            if case .string(let text) = attribute.value { bytes += text.utf8.count }
+        }
+        return bytes
+    }
 }
 
 /// One attribute of a span: a key and a typed value (OTLP's `KeyValue`).

@@ -44,6 +44,8 @@ public final class SpanExporter: Service, Sendable {
 
     private struct Queue {
         var spans: [ExportedSpan] = []
+        /// The spans' ``ExportedSpan/approximateBytes``, summed.
+        var bytes = 0
         var sending = false
         var failures = 0
         var retryAt = ContinuousClock.now
@@ -63,6 +65,9 @@ public final class SpanExporter: Service, Sendable {
     private let logger: Logger
     private let version: String
     let capacity: Int
+    /// The most bytes of spans a queue holds: a count alone would let megabyte prompts
+    /// (`gen_ai.prompt_json`) grow a stalled exporter's queue without bound.
+    let capacityBytes: Int
     let batchSize: Int
     let interval: Duration
     let timeout: Duration
@@ -72,7 +77,7 @@ public final class SpanExporter: Service, Sendable {
     /// exporters' sealed headers.
     public init(
         cipher: ProviderKeyCipher?, metrics: GatewayMetrics, logger: Logger, version: String, capacity: Int = 4096,
-        batchSize: Int = 512, interval: Duration = .seconds(1), timeout: Duration = .seconds(10),
+        capacityBytes: Int = 64 * 1024 * 1024, batchSize: Int = 512, interval: Duration = .seconds(1), timeout: Duration = .seconds(10),
         trustRoots: NIOSSLTrustRoots = .default
     ) throws {
         self.client = try UpstreamClient(connectionsPerHost: 2, idleConnectionsPerHost: 2, trustRoots: trustRoots)
@@ -81,6 +86,7 @@ public final class SpanExporter: Service, Sendable {
         self.logger = logger
         self.version = version
         self.capacity = capacity
+        self.capacityBytes = capacityBytes
         self.batchSize = batchSize
         self.interval = interval
         self.timeout = timeout
@@ -94,9 +100,18 @@ public final class SpanExporter: Service, Sendable {
         queues.withLock { queues in
             for exporter in exporters {
                 let key = Destination(gatewayID: gatewayID, exporter: exporter)
-                let room = max(0, capacity - (queues[key]?.spans.count ?? 0))
-                let taken = min(room, spans.count)
-                if taken > 0 { queues[key, default: Queue()].spans.append(contentsOf: spans.prefix(taken)) }
+                var taken = 0
+                for span in spans {
+                    let size = span.approximateBytes
+                    // Read through the dictionary, never into a copy of the queue: a copy alive
+                    // while appending would copy the whole queue.
+                    let count = queues[key]?.spans.count ?? 0
+                    let bytes = queues[key]?.bytes ?? 0
+                    guard count < capacity, bytes + size <= capacityBytes else { break }
+                    queues[key, default: Queue()].spans.append(span)
+                    queues[key, default: Queue()].bytes += size
+                    taken += 1
+                }
                 queues[key, default: Queue()].dropped += spans.count - taken
                 queues[key, default: Queue()].lastSubmit = now
             }
@@ -107,7 +122,10 @@ public final class SpanExporter: Service, Sendable {
     /// full (their collectors down for long) is not worth turning into spans.
     public func hasRoom(gatewayID: String, exporters: [OTelExporter]) -> Bool {
         queues.withLock { queues in
-            exporters.contains { (queues[Destination(gatewayID: gatewayID, exporter: $0)]?.spans.count ?? 0) < capacity }
+            exporters.contains {
+                guard let queue = queues[Destination(gatewayID: gatewayID, exporter: $0)] else { return true }
+                return queue.spans.count < capacity && queue.bytes < capacityBytes
+            }
         }
     }
 
@@ -191,6 +209,7 @@ public final class SpanExporter: Service, Sendable {
                 let count = min(batchSize, queues[destination]?.spans.count ?? 0)
                 let taken = Array(queues[destination]?.spans.prefix(count) ?? [])
                 queues[destination]?.spans.removeFirst(count)
+                queues[destination]?.bytes -= taken.reduce(0) { $0 + $1.approximateBytes }
                 return taken
             }
             guard !batch.isEmpty else {
@@ -222,10 +241,17 @@ public final class SpanExporter: Service, Sendable {
                 queue.droppedCounted += batch.count  // counted below, as refused
                 queue.lastError = reason
             case .failed(let reason):
-                // Back to the front, as much as the bound leaves room for.
-                let room = max(0, capacity - queue.spans.count)
-                queue.spans.insert(contentsOf: batch.suffix(room), at: 0)
-                queue.dropped += batch.count - min(room, batch.count)
+                // Back to the front, as much as the bounds leave room for (the newest kept).
+                var back: [ExportedSpan] = []
+                var bytes = queue.bytes
+                for span in batch.reversed() {
+                    guard queue.spans.count + back.count < capacity, bytes + span.approximateBytes <= capacityBytes else { break }
+                    back.append(span)
+                    bytes += span.approximateBytes
+                }
+                queue.spans.insert(contentsOf: back.reversed(), at: 0)
+                queue.bytes = bytes
+                queue.dropped += batch.count - back.count
                 queue.failures += 1
                 queue.lastError = reason
                 let backoff = min(interval * (1 << min(queue.failures, 6)), .seconds(60))
