@@ -1,3 +1,5 @@
+import AIGateway
+
 /// How the gateways' spans wait for their exporters (`span_export` in the configuration file).
 public struct SpanExportSettings: Sendable, Equatable, Decodable {
     /// Spans held per exporter at most; past it new spans are dropped and counted.
@@ -131,6 +133,12 @@ public struct LogpushDestinationSettings: Sendable, Equatable, Decodable {
         }
         if let url, TelemetryInput.urlProblem(url) != nil {
             throw ConfigurationError("logpush.url: '\(url)' is not an http:// or https:// URL the gateway can reach")
+        }
+        // The endpoint's headers, checked as the management API checks a provider's extra headers.
+        do {
+            _ = try CustomProviderInput.extraHeaders(.object(headers.mapValues(JSONValue.string)), field: "logpush.headers")
+        } catch let error as ManagementError {
+            throw ConfigurationError(error.message)
         }
         guard maxFileBytes > 0, maxFileAgeSeconds > 0, batchSize > 0, intervalMs > 0 else {
             throw ConfigurationError("logpush: max_file_bytes, max_file_age_seconds, batch_size and interval_ms must be positive")

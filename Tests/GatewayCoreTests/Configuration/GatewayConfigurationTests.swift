@@ -86,4 +86,28 @@ struct GatewayConfigurationTests {
         configuration.upstreamIdleConnectionsPerHost = -1
         #expect(throws: ConfigurationError.self) { try configuration.validate() }
     }
+
+    @Test("telemetry settings that cannot work are refused at start, naming the key")
+    func telemetrySettings() throws {
+        let refused: [(String, String)] = [
+            (#"{"logpush": {}}"#, "logpush"),
+            (#"{"logpush": {"directory": "/tmp/x", "url": "https://logs.example"}}"#, "logpush"),
+            (#"{"logpush": {"url": "ftp://logs.example"}}"#, "logpush.url"),
+            (#"{"logpush": {"url": "https://logs.example", "headers": {"x-key": "a\r\nInjected: yes"}}}"#, "logpush.headers.x-key"),
+            (#"{"logpush": {"url": "https://logs.example", "headers": {"bad name": "v"}}}"#, "logpush.headers.bad name"),
+            (#"{"span_export": {"queue_bytes": 0}}"#, "queue_bytes"),
+            (#"{"tracing": {"otlp_endpoint": "collector:4318"}}"#, "tracing.otlp_endpoint"),
+        ]
+        for (json, named) in refused {
+            do {
+                try GatewayConfiguration.decode(Data(json.utf8), source: "t").validate()
+                Issue.record("accepted: \(json)")
+            } catch let error as ConfigurationError {
+                #expect(error.message.contains(named), "\(error.message)")
+            }
+        }
+        let accepted = try GatewayConfiguration.decode(
+            Data(#"{"logpush": {"url": "https://logs.example", "headers": {"authorization": "Bearer k"}}}"#.utf8), source: "t")
+        try accepted.validate()
+    }
 }
